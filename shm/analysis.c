@@ -1,0 +1,249 @@
+/*
+ * analysis.c — creating, attaching and reading segment 2 (the analysis).
+ *
+ * Layout after the header page: the name table, the flow slots, the series buckets, then the
+ * three ring areas (summary, detail, strings). Everything is placed on cache-line boundaries and
+ * every offset a reader uses is re-validated against the real segment size at attach.
+ */
+#include "analysis.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "seqlock.h"
+
+#define ALIGN_LINE(x) (((x) + SHM_CACHELINE - 1) & ~(uint64_t)(SHM_CACHELINE - 1))
+
+void shm_analysis_default_config(struct shm_analysis_config *cfg)
+{
+    cfg->summary_bytes = SHM_ANALYSIS_DEFAULT_SUMMARY;
+    cfg->detail_bytes = SHM_ANALYSIS_DEFAULT_DETAIL;
+    cfg->strings_bytes = SHM_ANALYSIS_DEFAULT_STRINGS;
+    cfg->flow_capacity = SHM_ANALYSIS_DEFAULT_FLOWS;
+}
+
+static bool region_ok(uint64_t off, uint64_t count, uint64_t elem, size_t size)
+{
+    if (off < SHM_HDR_SIZE || off > size || off % 8) return false;
+    if (elem && count > (size - off) / elem) return false;
+    return true;
+}
+
+int shm_analysis_open_mem(struct shm_analysis *a, void *base, size_t size, bool writable, char *err,
+                          size_t errlen)
+{
+    struct shm_segment seg = a->seg;
+    memset(a, 0, sizeof *a);
+    a->seg = seg;
+    if (shm_segment_validate(base, size, SHM_KIND_ANALYSIS, err, errlen) != 0) return -1;
+    struct shm_analysis_hdr *h = base;
+    /* Copy each geometry value once; only the copies are trusted from here on. */
+    uint64_t names_off = h->names_off, flow_off = h->flow_off, flow_cap = h->flow_capacity;
+    uint64_t series_off = h->series_off, series_count = h->series_count;
+    if (!region_ok(names_off, 1, sizeof(struct shm_analysis_names), size)) {
+        snprintf(err, errlen, "analysis name table lies outside the segment");
+        return -1;
+    }
+    if (flow_cap == 0 || !region_ok(flow_off, flow_cap, sizeof(struct shm_flow), size)) {
+        snprintf(err, errlen, "flow table (%llu slots) lies outside the segment",
+                 (unsigned long long)flow_cap);
+        return -1;
+    }
+    if (series_count == 0 ||
+        !region_ok(series_off, series_count, sizeof(struct shm_series_bucket), size)) {
+        snprintf(err, errlen, "series table lies outside the segment");
+        return -1;
+    }
+    struct {
+        struct shm_ring *ring;
+        struct shm_ring_hdr *hdr;
+        const char *what;
+    } rings[] = {{&a->summary, &h->summary, "summary"},
+                 {&a->detail, &h->detail, "detail"},
+                 {&a->strings, &h->strings, "strings"}};
+    for (size_t i = 0; i < 3; i++) {
+        char why[SHM_ERR_MAX];
+        if (shm_ring_open(rings[i].ring, base, size, rings[i].hdr, writable, why, sizeof why) !=
+            0) {
+            snprintf(err, errlen, "%s ring: %s", rings[i].what, why);
+            return -1;
+        }
+        if (rings[i].hdr->desc_off < SHM_HDR_SIZE) {
+            snprintf(err, errlen, "%s ring overlaps the header", rings[i].what);
+            return -1;
+        }
+    }
+    a->hdr = h;
+    a->names = (const struct shm_analysis_names *)((uint8_t *)base + names_off);
+    a->flows = (struct shm_flow *)((uint8_t *)base + flow_off);
+    a->flow_capacity = flow_cap;
+    a->series = (struct shm_series_bucket *)((uint8_t *)base + series_off);
+    a->series_count = series_count;
+    return 0;
+}
+
+int shm_analysis_create(struct shm_analysis *a, const char *session,
+                        const struct shm_analysis_config *cfg, gid_t gid, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    if (cfg->flow_capacity == 0 || cfg->flow_capacity > (1u << 22)) {
+        snprintf(err, errlen, "flow capacity %llu out of range",
+                 (unsigned long long)cfg->flow_capacity);
+        return -1;
+    }
+    uint64_t off = SHM_HDR_SIZE;
+    uint64_t names_off = off;
+    off = ALIGN_LINE(off + sizeof(struct shm_analysis_names));
+    uint64_t flow_off = off;
+    off = ALIGN_LINE(off + cfg->flow_capacity * sizeof(struct shm_flow));
+    uint64_t series_off = off;
+    off = ALIGN_LINE(off + SHM_SERIES_SECONDS * sizeof(struct shm_series_bucket));
+    uint64_t ring_off[3],
+        ring_len[3] = {ALIGN_LINE(cfg->summary_bytes), ALIGN_LINE(cfg->detail_bytes),
+                       ALIGN_LINE(cfg->strings_bytes)};
+    for (int i = 0; i < 3; i++) {
+        ring_off[i] = off;
+        off += ring_len[i];
+    }
+    if (shm_segment_create(&a->seg, session, SHM_KIND_ANALYSIS, off, gid, err, errlen) != 0)
+        return -1;
+    struct shm_analysis_hdr *h = a->seg.base;
+    h->names_off = names_off;
+    h->flow_off = flow_off;
+    h->flow_capacity = cfg->flow_capacity;
+    h->series_off = series_off;
+    h->series_count = SHM_SERIES_SECONDS;
+    struct shm_ring tmp;
+    struct shm_ring_hdr *hdrs[3] = {&h->summary, &h->detail, &h->strings};
+    const uint64_t max_rec[3] = {SHM_SUMMARY_MAX, SHM_DETAIL_MAX, SHM_STRING_MAX};
+    for (int i = 0; i < 3; i++) {
+        if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],
+                            max_rec[i], err, errlen) != 0)
+            goto fail;
+    }
+    if (shm_analysis_open_mem(a, a->seg.base, a->seg.size, true, err, errlen) != 0) goto fail;
+    return 0;
+fail:
+    shm_segment_detach(&a->seg);
+    shm_segment_unlink(session, SHM_KIND_ANALYSIS);
+    return -1;
+}
+
+static int attach(struct shm_analysis *a, const char *session, bool rw, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    int rc = rw ? shm_segment_attach_rw(&a->seg, session, SHM_KIND_ANALYSIS, err, errlen)
+                : shm_segment_attach(&a->seg, session, SHM_KIND_ANALYSIS, err, errlen);
+    if (rc != 0) return -1;
+    char why[SHM_ERR_MAX];
+    if (shm_analysis_open_mem(a, a->seg.base, a->seg.size, rw, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", a->seg.name, why);
+        shm_segment_detach(&a->seg);
+        return -1;
+    }
+    return 0;
+}
+
+int shm_analysis_attach(struct shm_analysis *a, const char *session, char *err, size_t errlen)
+{
+    return attach(a, session, false, err, errlen);
+}
+
+int shm_analysis_attach_rw(struct shm_analysis *a, const char *session, char *err, size_t errlen)
+{
+    return attach(a, session, true, err, errlen);
+}
+
+void shm_analysis_close(struct shm_analysis *a, bool unlink_segment)
+{
+    if (!a->seg.base) return;
+    char session[SHM_SESSION_MAX];
+    shm_copy_str(session, sizeof session, a->hdr->seg.session, sizeof a->hdr->seg.session);
+    shm_ring_wake(&a->summary);
+    shm_segment_close(&a->seg);
+    if (unlink_segment) shm_segment_unlink(session, SHM_KIND_ANALYSIS);
+}
+
+void shm_analysis_detach(struct shm_analysis *a)
+{
+    shm_segment_detach(&a->seg);
+}
+
+struct shm_analysis_names *shm_analysis_names_rw(struct shm_analysis *a)
+{
+    return a->seg.writable ? (struct shm_analysis_names *)a->names : NULL;
+}
+
+void shm_analysis_proto_name(const struct shm_analysis *a, unsigned id, char *out, size_t len)
+{
+    if (id < SHM_PROTO_SLOTS) shm_copy_str(out, len, a->names->proto[id], SHM_NAME_LEN);
+    if (id >= SHM_PROTO_SLOTS || !out[0]) snprintf(out, len, "?");
+}
+
+void shm_analysis_event_name(const struct shm_analysis *a, unsigned id, char *out, size_t len)
+{
+    if (id < SHM_EVENT_SLOTS) shm_copy_str(out, len, a->names->event[id], SHM_NAME_LEN);
+    if (id >= SHM_EVENT_SLOTS || !out[0]) snprintf(out, len, "?");
+}
+
+bool shm_flow_read(const struct shm_analysis *a, uint64_t idx, struct shm_flow *out)
+{
+    if (idx >= a->flow_capacity) return false;
+    const struct shm_flow *f = &a->flows[idx];
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t v = seqlock_read_begin(&f->lock);
+        if (v & 1) continue;
+        memcpy((uint8_t *)out + sizeof out->lock, (const uint8_t *)f + sizeof f->lock,
+               sizeof *f - sizeof f->lock);
+        if (!seqlock_read_retry(&f->lock, v)) return out->id != 0;
+    }
+    return false;
+}
+
+bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_series_bucket *out)
+{
+    if (idx >= a->series_count) return false;
+    const struct shm_series_bucket *b = &a->series[idx];
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t v = seqlock_read_begin(&b->lock);
+        if (v & 1) continue;
+        memcpy((uint8_t *)out + sizeof out->lock, (const uint8_t *)b + sizeof b->lock,
+               sizeof *b - sizeof b->lock);
+        if (!seqlock_read_retry(&b->lock, v)) return out->sec != 0;
+    }
+    return false;
+}
+
+uint32_t shm_summary_encode(uint8_t *buf, uint32_t cap, const struct shm_pkt_summary *fixed,
+                            const char *src, const char *dst, const char *protocol,
+                            const char *info)
+{
+    if (cap < sizeof *fixed + 4) return 0;
+    memcpy(buf, fixed, sizeof *fixed);
+    uint32_t pos = sizeof *fixed;
+    const char *parts[4] = {src, dst, protocol, info};
+    for (int i = 0; i < 4; i++) {
+        const char *s = parts[i] ? parts[i] : "";
+        size_t room = cap - pos - (size_t)(3 - i); /* keep a byte for each later terminator */
+        size_t n = strnlen(s, room - 1);
+        memcpy(buf + pos, s, n);
+        buf[pos + n] = '\0';
+        pos += (uint32_t)n + 1;
+    }
+    return pos;
+}
+
+bool shm_summary_decode(const uint8_t *buf, uint32_t len, struct shm_summary_view *out)
+{
+    if (len < sizeof out->fixed + 4) return false;
+    memcpy(&out->fixed, buf, sizeof out->fixed);
+    const char **parts[4] = {&out->src, &out->dst, &out->protocol, &out->info};
+    uint32_t pos = sizeof out->fixed;
+    for (int i = 0; i < 4; i++) {
+        const uint8_t *end = pos < len ? memchr(buf + pos, '\0', len - pos) : NULL;
+        if (!end) return false;
+        *parts[i] = (const char *)buf + pos;
+        pos = (uint32_t)(end - buf) + 1;
+    }
+    return true;
+}

@@ -1,0 +1,85 @@
+/*
+ * analysis.h — segment 2, the analysis: what packrat-analyzer writes and viewers draw.
+ *
+ * Three rings keyed by frame sequence (summaries for the Packets tab, full dissections for the
+ * Analysis tab, payload strings for the Strings tab) and two seqlocked tables (flows, per-second
+ * series), plus counters in the header. Readers get validated private views, copy slots out under
+ * their seqlocks, and treat every string they copy as untrusted (shm_copy_str).
+ */
+#ifndef PACKRAT_SHM_ANALYSIS_H
+#define PACKRAT_SHM_ANALYSIS_H
+
+#include "frames.h"
+
+struct shm_analysis_config {
+    uint64_t summary_bytes; /* area of the summary ring */
+    uint64_t detail_bytes;  /* area of the detail (dissection) ring */
+    uint64_t strings_bytes; /* area of the strings ring */
+    uint64_t flow_capacity; /* flow slots */
+};
+
+#define SHM_ANALYSIS_DEFAULT_SUMMARY (24ull << 20)
+#define SHM_ANALYSIS_DEFAULT_DETAIL  (32ull << 20)
+#define SHM_ANALYSIS_DEFAULT_STRINGS (4ull << 20)
+#define SHM_ANALYSIS_DEFAULT_FLOWS   8192u
+
+/* Largest summary record (fixed part + four strings) and detail record. */
+#define SHM_SUMMARY_MAX 1024u
+#define SHM_DETAIL_MAX  (16u * 1024u)
+#define SHM_STRING_MAX  512u
+
+struct shm_analysis {
+    struct shm_segment seg;
+    struct shm_analysis_hdr *hdr;
+    struct shm_ring summary, detail, strings;
+    struct shm_flow *flows; /* const for readers */
+    uint64_t flow_capacity;
+    struct shm_series_bucket *series;
+    uint64_t series_count;
+    const struct shm_analysis_names *names;
+};
+
+void shm_analysis_default_config(struct shm_analysis_config *cfg);
+
+/* Writer: creates the segment (state CREATING; publish with shm_segment_publish). */
+int shm_analysis_create(struct shm_analysis *a, const char *session,
+                        const struct shm_analysis_config *cfg, gid_t gid, char *err, size_t errlen);
+/* Reader: read-only attach with full validation. */
+int shm_analysis_attach(struct shm_analysis *a, const char *session, char *err, size_t errlen);
+/* A restarted analyzer takes over an existing segment read-write. */
+int shm_analysis_attach_rw(struct shm_analysis *a, const char *session, char *err, size_t errlen);
+/* Validates raw bytes (used by attach and by tests). */
+int shm_analysis_open_mem(struct shm_analysis *a, void *base, size_t size, bool writable, char *err,
+                          size_t errlen);
+void shm_analysis_close(struct shm_analysis *a, bool unlink_segment);
+void shm_analysis_detach(struct shm_analysis *a);
+
+/* Writable name table for the analyzer (before publishing). */
+struct shm_analysis_names *shm_analysis_names_rw(struct shm_analysis *a);
+
+/* Copies a protocol / event name (terminated, "?" when out of range or empty). */
+void shm_analysis_proto_name(const struct shm_analysis *a, unsigned id, char *out, size_t len);
+void shm_analysis_event_name(const struct shm_analysis *a, unsigned id, char *out, size_t len);
+
+/* Copies flow slot idx under its seqlock; false when empty, out of range or never stable. */
+bool shm_flow_read(const struct shm_analysis *a, uint64_t idx, struct shm_flow *out);
+/* Copies series bucket idx likewise; false when unused or never stable. */
+bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_series_bucket *out);
+
+/* ---- summary records ----------------------------------------------------------------------- */
+
+/* Builds a summary payload; returns its length (<= cap), truncating strings to fit. */
+uint32_t shm_summary_encode(uint8_t *buf, uint32_t cap, const struct shm_pkt_summary *fixed,
+                            const char *src, const char *dst, const char *protocol,
+                            const char *info);
+
+/* A decoded summary: pointers into the caller's copy of the record. */
+struct shm_summary_view {
+    struct shm_pkt_summary fixed;
+    const char *src, *dst, *protocol, *info;
+};
+
+/* Validates a copied summary payload (all four strings terminated inside len). */
+bool shm_summary_decode(const uint8_t *buf, uint32_t len, struct shm_summary_view *out);
+
+#endif

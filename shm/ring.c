@@ -1,0 +1,346 @@
+/*
+ * ring.c — a single-writer, many-reader, lossy record ring in shared memory.
+ *
+ * Records are variable-length payloads in a byte area plus a fixed-size descriptor indexed by
+ * sequence number (desc[seq & mask]), so a reader can find any sequence in O(1). The writer never
+ * waits: it overwrites the oldest records, and readers detect that and count it.
+ *
+ * Two mechanisms make a reader's copy trustworthy:
+ *  - each descriptor's lock word is a seqlock that also names the record: 2s+1 while record s is
+ *    being written, 2s+2 once it is complete. A reader accepts s only if it reads 2s+2 before and
+ *    after copying.
+ *  - payload bytes can be overwritten by a *later* record long after the descriptor of s was last
+ *    touched (big records wrap the byte area faster than the descriptor array). Before writing
+ *    bytes up to position P the writer publishes data_intent = P; a reader that copied bytes at
+ *    data_pos checks afterwards that data_intent - data_pos <= data_size.
+ *
+ * Readers bound every access with their own validated geometry, so a corrupt descriptor yields
+ * SHM_READ_CORRUPT, never an out-of-bounds copy. Sleeping readers wait on a futex word, which
+ * works on a read-only mapping; the writer wakes them once per batch (shm_ring_wake).
+ */
+#define _GNU_SOURCE
+#include "shm.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
+#define RECORD_ALIGN   16u
+
+static bool is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+static uint64_t pow2_floor(uint64_t x)
+{
+    if (!x) return 0;
+    return 1ull << (63 - __builtin_clzll(x));
+}
+
+int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size)
+{
+    /* One descriptor per 256 bytes of area: 64-byte frames are bounded by the descriptors at a
+     * quarter of the area, MTU-sized ones by the data. */
+    uint64_t n = pow2_floor(avail / 256);
+    if (n < 64) return -1;
+    uint64_t data = avail - n * sizeof(struct shm_ring_desc);
+    data &= ~(uint64_t)(RECORD_ALIGN - 1);
+    *desc_count = n;
+    *data_size = data;
+    return 0;
+}
+
+int shm_ring_format(struct shm_ring *r, void *seg_base, size_t seg_size, struct shm_ring_hdr *hdr,
+                    uint64_t area_off, uint64_t area_len, uint64_t max_record, char *err,
+                    size_t errlen)
+{
+    uint64_t n, data;
+    if (area_off > seg_size || area_len > seg_size - area_off || area_off % SHM_CACHELINE)
+        return shm_fail(err, errlen, "ring area outside the segment");
+    if (shm_ring_geometry(area_len, &n, &data) != 0)
+        return shm_fail(err, errlen, "ring area of %llu bytes is too small",
+                        (unsigned long long)area_len);
+    if (max_record == 0 || max_record > SHM_RECORD_MAX || max_record > data / 4)
+        return shm_fail(err, errlen, "record size limit %llu does not fit a ring of %llu bytes",
+                        (unsigned long long)max_record, (unsigned long long)data);
+    memset(hdr, 0, sizeof *hdr);
+    hdr->desc_off = area_off;
+    hdr->desc_count = n;
+    hdr->data_off = area_off + n * sizeof(struct shm_ring_desc);
+    hdr->data_size = data;
+    hdr->max_record = max_record;
+    memset((uint8_t *)seg_base + area_off, 0, n * sizeof(struct shm_ring_desc));
+    return shm_ring_open(r, seg_base, seg_size, hdr, true, err, errlen);
+}
+
+int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
+                  const struct shm_ring_hdr *hdr, bool writable, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    /* Copy the geometry once; from here on only the private copy is trusted. */
+    uint64_t desc_off = hdr->desc_off, n = hdr->desc_count;
+    uint64_t data_off = hdr->data_off, data = hdr->data_size, max = hdr->max_record;
+    uint64_t hdr_off = (uint64_t)((const uint8_t *)hdr - (const uint8_t *)seg_base);
+    if (hdr_off > seg_size || sizeof *hdr > seg_size - hdr_off)
+        return shm_fail(err, errlen, "ring header outside the segment");
+    if (!is_pow2(n) || n > seg_size / sizeof(struct shm_ring_desc))
+        return shm_fail(err, errlen, "ring descriptor count %llu is not a sane power of two",
+                        (unsigned long long)n);
+    if (desc_off % SHM_CACHELINE || desc_off > seg_size ||
+        n * sizeof(struct shm_ring_desc) > seg_size - desc_off)
+        return shm_fail(err, errlen, "ring descriptors lie outside the segment");
+    if (data == 0 || data_off > seg_size || data > seg_size - data_off)
+        return shm_fail(err, errlen, "ring data area lies outside the segment");
+    if (data_off < desc_off + n * sizeof(struct shm_ring_desc) && desc_off < data_off + data)
+        return shm_fail(err, errlen, "ring descriptors overlap the data area");
+    if (max == 0 || max > SHM_RECORD_MAX || max > data / 4)
+        return shm_fail(err, errlen, "ring record limit %llu is impossible",
+                        (unsigned long long)max);
+    r->hdr = (struct shm_ring_hdr *)hdr;
+    r->desc = (struct shm_ring_desc *)((uint8_t *)seg_base + desc_off);
+    r->data = (uint8_t *)seg_base + data_off;
+    r->desc_mask = n - 1;
+    r->data_size = data;
+    r->max_record = max;
+    r->writable = writable;
+    return 0;
+}
+
+/* ---- writer --------------------------------------------------------------------------------- */
+
+/* Moves tail_seq past every record that the record being reserved evicts. */
+static void advance_tail(struct shm_ring *r, uint64_t seq, uint64_t end)
+{
+    struct shm_ring_hdr *h = r->hdr;
+    uint64_t tail = atomic_load_explicit(&h->tail_seq, memory_order_relaxed);
+    uint64_t n = r->desc_mask + 1;
+    if (seq >= n && tail < seq + 1 - n) tail = seq + 1 - n; /* descriptor slots reused */
+    while (tail < seq) {
+        struct shm_ring_desc *d = &r->desc[tail & r->desc_mask];
+        uint64_t lock = atomic_load_explicit(&d->lock, memory_order_relaxed);
+        if (lock == 2 * tail + 2 && end - d->data_pos <= r->data_size) break;
+        tail++; /* a gap, or a record whose bytes this one overwrites */
+    }
+    /* Release: pairs with the acquire load in shm_ring_oldest(). */
+    atomic_store_explicit(&h->tail_seq, tail, memory_order_release);
+}
+
+uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
+{
+    struct shm_ring_hdr *h = r->hdr;
+    if (!r->writable || len > r->max_record) return NULL;
+    uint64_t ws = atomic_load_explicit(&h->write_seq, memory_order_relaxed);
+    if (seq < ws) return NULL;
+    uint64_t pos = atomic_load_explicit(&h->data_head, memory_order_relaxed);
+    uint64_t off = atomic_load_explicit(&h->data_head_off, memory_order_relaxed);
+    if (off + len > r->data_size) { /* no wrapping inside a record: skip to the start */
+        pos += r->data_size - off;
+        off = 0;
+    }
+    uint64_t end = pos + ALIGN_UP(len, RECORD_ALIGN);
+    struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
+
+    advance_tail(r, seq, end);
+    /* Release fence: orders the new tail before the stores below that make readers look for it
+     * (pairs with the acquire fence in shm_ring_next()'s lapped branch). */
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&h->data_intent, end, memory_order_relaxed);
+    atomic_store_explicit(&d->lock, 2 * seq + 1, memory_order_relaxed);
+    /* Release fence: pairs with the acquire fence in shm_ring_read(). A reader whose copy saw
+     * any byte we write after this point also sees the odd lock and the new data_intent. */
+    atomic_thread_fence(memory_order_release);
+
+    r->pend_seq = seq;
+    r->pend_pos = pos;
+    r->pend_off = off;
+    r->pend_end = end;
+    r->pend_len = len;
+    return r->data + off;
+}
+
+void shm_ring_shrink(struct shm_ring *r, uint32_t len)
+{
+    if (len >= r->pend_len) return;
+    r->pend_len = len;
+    r->pend_end = r->pend_pos + ALIGN_UP(len, RECORD_ALIGN);
+}
+
+void shm_ring_commit(struct shm_ring *r, const struct shm_record *m)
+{
+    struct shm_ring_hdr *h = r->hdr;
+    uint64_t seq = r->pend_seq;
+    struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
+    d->data_pos = r->pend_pos;
+    d->data_off = r->pend_off;
+    d->ts_ns = m->ts_ns;
+    d->len = r->pend_len;
+    d->wire_len = m->wire_len;
+    d->ifindex = m->ifindex;
+    d->ts_source = m->ts_source;
+    d->direction = m->direction;
+    d->flags = m->flags;
+    d->aux = m->aux;
+    /* Release: pairs with the acquire load of the lock in shm_ring_read(): the descriptor fields
+     * and payload above are visible to a reader that sees 2s+2. */
+    atomic_store_explicit(&d->lock, 2 * seq + 2, memory_order_release);
+    atomic_store_explicit(&h->data_head, r->pend_end, memory_order_relaxed);
+    uint64_t end_off = r->pend_off + (r->pend_end - r->pend_pos);
+    atomic_store_explicit(&h->data_head_off, end_off >= r->data_size ? 0 : end_off,
+                          memory_order_relaxed);
+    /* Release: pairs with the acquire load of write_seq in shm_ring_read()/newest(). */
+    atomic_store_explicit(&h->write_seq, seq + 1, memory_order_release);
+}
+
+uint64_t shm_ring_append(struct shm_ring *r, struct shm_record *m, const void *payload)
+{
+    uint64_t seq = atomic_load_explicit(&r->hdr->write_seq, memory_order_relaxed);
+    uint8_t *dst = shm_ring_reserve(r, seq, m->len);
+    if (!dst) return UINT64_MAX;
+    memcpy(dst, payload, m->len);
+    shm_ring_commit(r, m);
+    m->seq = seq;
+    return seq;
+}
+
+void shm_ring_wake(struct shm_ring *r)
+{
+    /* Release: pairs with the acquire load of wake_gen in wait_for_more(). */
+    atomic_fetch_add_explicit(&r->hdr->wake_gen, 1, memory_order_release);
+    syscall(SYS_futex, &r->hdr->wake_gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- readers -------------------------------------------------------------------------------- */
+
+uint64_t shm_ring_write_seq(const struct shm_ring *r)
+{
+    /* Acquire: pairs with the release store of write_seq in shm_ring_commit(). */
+    return atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
+}
+
+uint64_t shm_ring_oldest(const struct shm_ring *r)
+{
+    uint64_t ws = shm_ring_write_seq(r);
+    /* Acquire: pairs with the release store in advance_tail(). */
+    uint64_t tail = atomic_load_explicit(&r->hdr->tail_seq, memory_order_acquire);
+    uint64_t n = r->desc_mask + 1;
+    uint64_t floor = ws > n ? ws - n : 0;
+    if (tail > ws || tail < floor) tail = floor; /* never trust a tail outside [ws-n, ws] */
+    return tail;
+}
+
+uint64_t shm_ring_newest(const struct shm_ring *r)
+{
+    uint64_t ws = shm_ring_write_seq(r);
+    return ws ? ws - 1 : UINT64_MAX;
+}
+
+enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struct shm_record *m,
+                                   void *buf, size_t bufsize)
+{
+    if (seq >= shm_ring_write_seq(r)) return SHM_READ_AGAIN;
+    const struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
+    /* Acquire: pairs with the release store of 2s+2 in shm_ring_commit(). */
+    uint64_t v1 = atomic_load_explicit(&d->lock, memory_order_acquire);
+    if (v1 != 2 * seq + 2) return SHM_READ_GONE;
+
+    uint64_t data_pos = d->data_pos, off = d->data_off;
+    m->seq = seq;
+    m->ts_ns = d->ts_ns;
+    m->len = d->len;
+    m->wire_len = d->wire_len;
+    m->ifindex = d->ifindex;
+    m->ts_source = d->ts_source;
+    m->direction = d->direction;
+    m->flags = d->flags;
+    m->aux = d->aux;
+    bool sane = m->len <= r->max_record && m->len <= bufsize && off < r->data_size &&
+                m->len <= r->data_size - off;
+    if (sane) memcpy(buf, r->data + off, m->len);
+
+    /* Acquire fence: pairs with the release fence in shm_ring_reserve(); if the copy above saw
+     * bytes of a later record, the loads below see its odd lock or its data_intent. */
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t v2 = atomic_load_explicit(&d->lock, memory_order_relaxed);
+    uint64_t intent = atomic_load_explicit(&r->hdr->data_intent, memory_order_relaxed);
+    if (v2 != v1 || intent - data_pos > r->data_size) return SHM_READ_GONE;
+    return sane ? SHM_READ_OK : SHM_READ_CORRUPT;
+}
+
+void shm_ring_reader_init(struct shm_ring_reader *rd, const struct shm_ring *r, uint64_t from_seq)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->ring = r;
+    uint64_t oldest = shm_ring_oldest(r);
+    rd->next = from_seq > oldest ? from_seq : oldest;
+}
+
+uint64_t shm_ring_lag(const struct shm_ring_reader *rd)
+{
+    uint64_t ws = shm_ring_write_seq(rd->ring);
+    return ws > rd->next ? ws - rd->next : 0;
+}
+
+/* Sleeps until the writer wakes us or timeout_ms passes. Returns false on timeout. */
+static bool wait_for_more(struct shm_ring_reader *rd, int timeout_ms)
+{
+    const struct shm_ring *r = rd->ring;
+    /* Acquire: pairs with the release increment in shm_ring_wake(). */
+    uint32_t gen = atomic_load_explicit(&r->hdr->wake_gen, memory_order_acquire);
+    if (shm_ring_write_seq(r) > rd->next) return true; /* arrived before we slept */
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ms >= 0) {
+        ts.tv_sec = timeout_ms / 1000;
+        ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+        tsp = &ts;
+    }
+    syscall(SYS_futex, &r->hdr->wake_gen, FUTEX_WAIT, gen, tsp, NULL, 0);
+    return shm_ring_write_seq(r) > rd->next;
+}
+
+enum shm_read_result shm_ring_next(struct shm_ring_reader *rd, struct shm_record *m, void *buf,
+                                   size_t bufsize, int timeout_ms)
+{
+    const struct shm_ring *r = rd->ring;
+    /* Bounded: each GONE moves next forward, and a hostile writer cannot make us loop forever. */
+    for (int attempt = 0; attempt < 64; attempt++) {
+        enum shm_read_result res = shm_ring_read(r, rd->next, m, buf, bufsize);
+        switch (res) {
+        case SHM_READ_OK:
+            rd->next++;
+            rd->delivered++;
+            return SHM_READ_OK;
+        case SHM_READ_AGAIN:
+            if (timeout_ms == 0 || !wait_for_more(rd, timeout_ms)) return SHM_READ_AGAIN;
+            continue;
+        case SHM_READ_CORRUPT:
+            rd->corrupt++;
+            rd->missed++;
+            rd->next++;
+            continue;
+        case SHM_READ_GONE: {
+            /* Acquire fence: pairs with the release fence after advance_tail(). */
+            atomic_thread_fence(memory_order_acquire);
+            uint64_t oldest = shm_ring_oldest(r);
+            if (oldest > rd->next) {
+                rd->missed += oldest - rd->next;
+                rd->laps++;
+                rd->next = oldest;
+            } else {
+                /* A gap the writer left, or the tail is just about to move past us. */
+                rd->missed++;
+                rd->next++;
+            }
+            continue;
+        }
+        }
+    }
+    return SHM_READ_AGAIN;
+}
