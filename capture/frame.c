@@ -1,0 +1,172 @@
+/*
+ * frame.c — turning one TPACKET_V3 record back into the bytes that were on the wire.
+ *
+ * The kernel hands us frames with the outer VLAN tag moved into tp_vlan_tci/tp_vlan_tpid and, on
+ * a cooked (-i any) socket, without any link-layer header at all. packrat's rule is that the ring
+ * holds what was on the wire, so this file re-inserts the tag and, for cooked sockets, builds the
+ * Linux SLL header the way libpcap does (DLT_LINUX_SLL, tag re-inserted after the SLL header).
+ *
+ * Nothing here trusts the kernel's offsets: cap_tframe_parse() checks every one against the
+ * block before anything is read from it.
+ */
+#define _GNU_SOURCE
+#include "capture.h"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <string.h>
+
+#define SLL_HDR_LEN 16u
+#define VLAN_LEN    4u
+#define MAC_ADDRS   12u /* destination + source MAC: the tag goes right after them */
+
+int cap_tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off, struct cap_tframe *f,
+                     uint32_t *next)
+{
+    const uint32_t hdr_len = sizeof(struct tpacket3_hdr);
+    const uint32_t sll_off = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+    /* The kernel places V3 records 8-byte aligned (V3_ALIGNMENT); an unaligned offset is a lie,
+     * and refusing it lets us read the header in place (no copy on the hot path). */
+    if (off % 8 || off > blk_len || blk_len - off < sll_off + sizeof(struct sockaddr_ll)) return -1;
+    const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)(const void *)(blk + off);
+    const struct sockaddr_ll *sll = (const struct sockaddr_ll *)(const void *)(blk + off + sll_off);
+    uint32_t room = blk_len - off;
+    uint32_t mac = h->tp_mac, snap = h->tp_snaplen, nxt = h->tp_next_offset;
+    /* The frame bytes must follow the sockaddr_ll and lie inside the block. */
+    if (mac < sll_off + sizeof(struct sockaddr_ll) || mac > room || snap > room - mac) return -1;
+    if (nxt != 0 && (nxt < hdr_len || nxt >= room || nxt % 8)) return -1;
+    uint32_t status = h->tp_status, len = h->tp_len;
+    f->data = blk + off + mac;
+    f->snaplen = snap;
+    f->len = len < snap ? snap : len;
+    f->status = status;
+    f->ts_ns = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec;
+    f->vlan_valid = (status & TP_STATUS_VLAN_VALID) != 0;
+    f->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
+    f->vlan_tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? (uint16_t)h->hv1.tp_vlan_tpid
+                                                        : (uint16_t)ETH_P_8021Q;
+    f->pkttype = sll->sll_pkttype;
+    f->hatype = sll->sll_hatype;
+    f->protocol = sll->sll_protocol;
+    f->halen = sll->sll_halen > 8 ? 8 : sll->sll_halen;
+    f->ifindex = sll->sll_ifindex;
+    f->sll_addr = sll->sll_addr;
+    *next = nxt ? off + nxt : 0;
+    return 0;
+}
+
+void cap_frame_lengths(const struct cap_tframe *f, bool cooked, uint32_t snaplen, uint32_t *caplen,
+                       uint32_t *wire_len)
+{
+    uint32_t extra = (cooked ? SLL_HDR_LEN : 0) + (f->vlan_valid ? VLAN_LEN : 0);
+    uint32_t have = f->snaplen + extra;
+    uint32_t wire = f->len + extra;
+    /* A tag cannot go inside a frame too short to hold the MAC addresses: such a frame (only
+     * possible with a tiny -s) keeps its bytes and is marked truncated. */
+    if (f->vlan_valid && !cooked && f->snaplen < MAC_ADDRS) have -= VLAN_LEN;
+    if (snaplen && have > snaplen) have = snaplen;
+    if (have > SHM_FRAME_MAX) have = SHM_FRAME_MAX;
+    *caplen = have;
+    *wire_len = wire;
+}
+
+/* Copies the source bytes [from, from+n) of the logical frame `parts` into dst, clipped at cap. */
+static uint32_t put(uint8_t *dst, uint32_t at, uint32_t cap, const void *src, uint32_t n)
+{
+    if (at >= cap) return at;
+    if (n > cap - at) n = cap - at;
+    memcpy(dst + at, src, n);
+    return at + n;
+}
+
+uint16_t cap_frame_build(uint8_t *dst, uint32_t caplen, const struct cap_tframe *f, bool cooked)
+{
+    uint16_t flags = 0;
+    uint32_t at = 0;
+    uint8_t tag[VLAN_LEN];
+    if (f->vlan_valid) {
+        uint16_t tpid = htons(f->vlan_tpid), tci = htons(f->vlan_tci);
+        memcpy(tag, &tpid, 2);
+        memcpy(tag + 2, &tci, 2);
+    }
+    if (cooked) {
+        uint8_t sll[SLL_HDR_LEN];
+        uint16_t v = htons(f->pkttype);
+        memcpy(sll, &v, 2);
+        v = htons(f->hatype);
+        memcpy(sll + 2, &v, 2);
+        v = htons(f->halen);
+        memcpy(sll + 4, &v, 2);
+        memset(sll + 6, 0, 8);
+        memcpy(sll + 6, f->sll_addr, f->halen);
+        /* As libpcap: with a tag the protocol field holds the TPID, then the TCI, then the
+         * original protocol, so the frame reads like an 802.1Q payload after the SLL header. */
+        if (f->vlan_valid) {
+            memcpy(sll + 14, tag, 2);
+            at = put(dst, at, caplen, sll, SLL_HDR_LEN);
+            at = put(dst, at, caplen, tag + 2, 2);
+            at = put(dst, at, caplen, &f->protocol, 2);
+            flags |= SHM_FRAME_VLAN_REINSERTED;
+        } else {
+            memcpy(sll + 14, &f->protocol, 2);
+            at = put(dst, at, caplen, sll, SLL_HDR_LEN);
+        }
+        at = put(dst, at, caplen, f->data, f->snaplen);
+    } else if (f->vlan_valid && f->snaplen >= MAC_ADDRS) {
+        at = put(dst, at, caplen, f->data, MAC_ADDRS);
+        at = put(dst, at, caplen, tag, VLAN_LEN);
+        at = put(dst, at, caplen, f->data + MAC_ADDRS, f->snaplen - MAC_ADDRS);
+        flags |= SHM_FRAME_VLAN_REINSERTED;
+    } else {
+        at = put(dst, at, caplen, f->data, f->snaplen);
+    }
+    return flags;
+}
+
+static inline uint8_t ts_source_of(uint32_t status)
+{
+    if (status & TP_STATUS_TS_RAW_HARDWARE) return SHM_TS_HARDWARE;
+    if (status & TP_STATUS_TS_SOFTWARE) return SHM_TS_KERNEL;
+    return SHM_TS_USER;
+}
+
+#define PREFETCH_AHEAD 2048u
+
+bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t num,
+                    const struct cap_copy_cfg *cfg, struct sink *s, uint64_t *bad_records)
+{
+    uint32_t pf = off & ~63u;
+    for (uint32_t i = 0; i < num && off; i++) {
+        struct cap_tframe f;
+        uint32_t next;
+        if (cap_tframe_parse(blk, blk_len, off, &f, &next) != 0) {
+            (*bad_records)++; /* the rest of the block cannot be located safely */
+            break;
+        }
+        off = next;
+        /* The kernel wrote the block on another CPU and records follow each other in it: keep
+         * the lines about PREFETCH_AHEAD bytes ahead on their way while this frame is copied. */
+        uint32_t pf_end = off + PREFETCH_AHEAD < blk_len ? off + PREFETCH_AHEAD : blk_len;
+        for (; pf < pf_end; pf += 64) __builtin_prefetch(blk + pf);
+        if (cfg->direction == CAP_DIR_OUT && f.pkttype != PACKET_OUTGOING) continue;
+        if (cfg->direction == CAP_DIR_IN && f.pkttype == PACKET_OUTGOING) continue;
+        uint32_t caplen, wire;
+        cap_frame_lengths(&f, cfg->cooked, cfg->snaplen, &caplen, &wire);
+        uint8_t *dst = sink_reserve(s, caplen);
+        if (!dst) continue;
+        struct shm_record m = {
+            .ts_ns = f.ts_ns,
+            .len = caplen,
+            .wire_len = wire,
+            .ifindex = (uint32_t)f.ifindex,
+            .ts_source = ts_source_of(f.status),
+            .direction = f.pkttype <= PACKET_OUTGOING ? f.pkttype : SHM_DIR_UNKNOWN,
+        };
+        m.flags = cap_frame_build(dst, caplen, &f, cfg->cooked);
+        if (caplen < wire) m.flags |= SHM_FRAME_TRUNCATED;
+        sink_commit(s, &m);
+        if (sink_full(s)) return false;
+    }
+    return true;
+}
