@@ -1,0 +1,214 @@
+/*
+ * core.c — one frame through the analyzer: dissect, publish, count.
+ *
+ * The series is kept by frame timestamp, so a capture file shows its own timeline and a live
+ * capture shows wall-clock seconds. Each series bucket and flow slot is written under its own
+ * seqlock; rings are appended in frame-sequence order (a gap where frames were missed).
+ */
+#include "core.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "capture/flowcount/kflow_read.h"
+#include "detail.h"
+#include "shm/seqlock.h"
+#include "strings.h"
+
+void analyzer_write_names(struct shm_analysis *a)
+{
+    struct shm_analysis_names *n = shm_analysis_names_rw(a);
+    if (!n) return;
+    for (unsigned p = 0; p < DP_COUNT && p < SHM_PROTO_SLOTS; p++)
+        snprintf(n->proto[p], SHM_NAME_LEN, "%s", dissect_proto_name(p));
+    for (unsigned e = 0; e < DE_COUNT && e < SHM_EVENT_SLOTS; e++)
+        snprintf(n->event[e], SHM_NAME_LEN, "%s", dissect_event_name(e));
+    a->hdr->nprotos = DP_COUNT < SHM_PROTO_SLOTS ? DP_COUNT : SHM_PROTO_SLOTS;
+    a->hdr->nevents = DE_COUNT < SHM_EVENT_SLOTS ? DE_COUNT : SHM_EVENT_SLOTS;
+    a->hdr->dissect_tables = dissect_tables_fingerprint();
+}
+
+int analyzer_init(struct analyzer *an, struct shm_analysis *a, const struct analyzer_config *cfg,
+                  uint32_t link_type)
+{
+    memset(an, 0, sizeof *an);
+    an->cfg = *cfg;
+    if (!an->cfg.min_string) an->cfg.min_string = 4;
+    an->a = a;
+    a->hdr->link_type = link_type;
+    an->flows = flow_table_new(a);
+    if (!an->flows) return -1;
+    if (cfg->keep_expired) flow_table_keep_expired(an->flows);
+    if (cfg->output == ANALYZER_OUT_PRINT) an->print = print_ctx_new();
+    return 0;
+}
+
+void analyzer_fini(struct analyzer *an)
+{
+    flow_table_free(an->flows);
+    print_ctx_free(an->print);
+    an->flows = NULL;
+    an->print = NULL;
+}
+
+static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uint32_t bytes)
+{
+    struct shm_series_bucket *b = &a->series[sec % a->series_count];
+    seqlock_write_begin(&b->lock);
+    if (b->sec != sec) {
+        uint64_t lock = atomic_load_explicit(&b->lock, memory_order_relaxed);
+        memset((uint8_t *)b + sizeof b->lock, 0, sizeof *b - sizeof b->lock);
+        atomic_store_explicit(&b->lock, lock, memory_order_relaxed);
+        b->sec = sec;
+    }
+    b->packets++;
+    b->bytes += bytes;
+    if (proto < SHM_PROTO_SLOTS) {
+        b->proto_packets[proto]++;
+        b->proto_bytes[proto] += bytes;
+    }
+    seqlock_write_end(&b->lock);
+}
+
+struct string_sink {
+    struct shm_ring *ring;
+    uint64_t frame_seq, ts_ns;
+    unsigned count;
+};
+
+static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+{
+    struct string_sink *s = ctx;
+    uint64_t seq = shm_ring_write_seq(s->ring);
+    uint8_t *dst = shm_ring_reserve(s->ring, seq, len);
+    if (!dst) return;
+    memcpy(dst, run, len);
+    struct shm_record m = {.ts_ns = s->ts_ns, .wire_len = offset, .aux = s->frame_seq};
+    shm_ring_commit(s->ring, &m);
+    s->count++;
+}
+
+/* Flags for the summary: truncated (capture ran out) versus malformed (a header lies). */
+static uint8_t event_flags(const struct dissection *d)
+{
+    uint8_t flags = 0;
+    for (unsigned i = 0; i < d->nevents; i++) {
+        const char *name = dissect_event_name(d->events[i].id);
+        size_t n = strlen(name);
+        if (n > 10 && strcmp(name + n - 10, ".truncated") == 0)
+            flags |= SHM_PKT_TRUNCATED;
+        else if (d->events[i].id != DE_LINK_NOT_DECODED && d->events[i].id != DE_FIELDS_DROPPED)
+            flags |= SHM_PKT_MALFORMED;
+    }
+    return flags;
+}
+
+static void publish(struct analyzer *an, const struct shm_record *meta, const uint8_t *bytes,
+                    uint64_t flow_id, uint8_t flags)
+{
+    struct shm_analysis *a = an->a;
+    const struct dissection *d = &an->d;
+    struct dissect_summary s;
+    dissect_summary(d, &s);
+    struct shm_pkt_summary fx = {
+        .flow_id = flow_id,
+        .first_event = d->nevents ? d->events[0].id : 0,
+        .proto = d->top,
+        .flags = flags,
+        .nevents = d->nevents,
+    };
+    uint8_t *dst = shm_ring_reserve(&a->summary, meta->seq, SHM_SUMMARY_MAX);
+    if (dst) {
+        /* Reserve the maximum, encode in place, then commit only what was used. */
+        uint32_t n =
+            shm_summary_encode(dst, SHM_SUMMARY_MAX, &fx, s.src, s.dst, s.protocol, s.info);
+        shm_ring_shrink(&a->summary, n);
+        struct shm_record m = {
+            .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .flags = flags, .aux = meta->seq};
+        shm_ring_commit(&a->summary, &m);
+    }
+    uint32_t n = detail_encode(d, an->record, sizeof an->record);
+    if (n) {
+        uint8_t *p = shm_ring_reserve(&a->detail, meta->seq, n);
+        if (p) {
+            memcpy(p, an->record, n);
+            struct shm_record m = {
+                .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .aux = meta->seq};
+            shm_ring_commit(&a->detail, &m);
+        }
+    }
+    uint32_t from = d->m.payload_caplen ? d->m.payload_offset : 0;
+    uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;
+    if (to > meta->len) to = meta->len;
+    if (to > from) {
+        struct string_sink sink = {&a->strings, meta->seq, meta->ts_ns, 0};
+        strings_scan(bytes, from, to, an->cfg.min_string, emit_string, &sink);
+        if (sink.count) shm_counter_add(&a->hdr->strings_total, sink.count);
+    }
+}
+
+void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const uint8_t *bytes,
+                    uint32_t link_type)
+{
+    struct shm_analysis *a = an->a;
+    struct shm_analysis_hdr *h = a->hdr;
+    struct dissection *d = &an->d;
+    dissect_frame(d, link_type, bytes, meta->len, meta->wire_len);
+    an->frame_number++;
+
+    uint64_t sec = meta->ts_ns / 1000000000ull;
+    if (sec != an->last_sec) {
+        flow_table_tick(an->flows, meta->ts_ns);
+        an->last_sec = sec;
+    }
+    uint64_t flow_id = flow_table_update(an->flows, d, meta->ts_ns, meta->wire_len);
+    series_add(a, sec, d->top, meta->wire_len);
+
+    uint8_t flags = d->nevents ? event_flags(d) : 0;
+    if (flags & SHM_PKT_MALFORMED) shm_counter_add(&h->frames_malformed, 1);
+    for (unsigned i = 0; i < d->nevents; i++)
+        if (d->events[i].id < SHM_EVENT_SLOTS)
+            shm_counter_add(&h->event_counts[d->events[i].id], 1);
+    for (unsigned i = 0; i < d->nlayers; i++)
+        if (d->layers[i].proto < SHM_PROTO_SLOTS)
+            shm_counter_add(&h->proto_packets[d->layers[i].proto], 1);
+
+    if (an->cfg.publish_frames) publish(an, meta, bytes, flow_id, flags);
+
+    if (an->cfg.output != ANALYZER_OUT_NONE) {
+        struct dissect_frame_info fi = {an->frame_number, meta->ts_ns, meta->len, meta->wire_len};
+        if (an->cfg.output == ANALYZER_OUT_PRINT)
+            dissect_print(an->cfg.out, an->print, d, &fi);
+        else
+            dissect_json(an->cfg.out, d, &fi); /* one object per line */
+    }
+
+    if (atomic_load_explicit(&h->first_ts_ns, memory_order_relaxed) == 0)
+        atomic_store_explicit(&h->first_ts_ns, meta->ts_ns, memory_order_relaxed);
+    atomic_store_explicit(&h->last_ts_ns, meta->ts_ns, memory_order_relaxed);
+    shm_counter_add(&h->bytes_analyzed, meta->wire_len);
+    shm_counter_add(&h->frames_analyzed, 1);
+    /* Release: pairs with viewers' acquire load; every frame below is analyzed or missed. */
+    atomic_store_explicit(&h->next_frame_seq, meta->seq + 1, memory_order_release);
+}
+
+void analyzer_missed(struct analyzer *an, uint64_t from, uint64_t to)
+{
+    if (to <= from) return;
+    shm_counter_add(&an->a->hdr->frames_missed, to - from);
+    an->frame_number += to - from;
+}
+
+void analyzer_join_kernel(struct analyzer *an, const struct shm_frames *frames)
+{
+    static struct shm_kflow kflows[SHM_KFLOW_CAPACITY];
+    struct shm_kflow_table_hdr kh;
+    long n = flowcount_table_snapshot(frames, kflows, SHM_KFLOW_CAPACITY, &kh);
+    if (n < 0) return;
+    struct shm_analysis_hdr *h = an->a->hdr;
+    atomic_store_explicit(&h->kernel_status, kh.status, memory_order_relaxed);
+    if (kh.status != 1) return;
+    atomic_store_explicit(&h->kernel_packets, kh.total_packets, memory_order_relaxed);
+    atomic_store_explicit(&h->kernel_bytes, kh.total_bytes, memory_order_relaxed);
+    flow_table_join_kernel(an->flows, kflows, (uint64_t)n);
+}

@@ -1,0 +1,67 @@
+/*
+ * core.h — the analyzer's per-frame pipeline, shared by the packrat-analyzer process (following
+ * a live session's frame ring) and the batch modes (--print, --json, --flows).
+ *
+ * For every frame: dissect it once, then publish what viewers need into segment 2 (a summary
+ * and the packed dissection keyed by frame sequence, payload strings, the flow, the per-second
+ * series and the counters) and, in batch modes, write the requested text.
+ */
+#ifndef PACKRAT_ANALYZER_CORE_H
+#define PACKRAT_ANALYZER_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dissect.h"
+#include "flows.h"
+#include "shm/analysis.h"
+#include "shm/frames.h"
+
+enum analyzer_output {
+    ANALYZER_OUT_NONE = 0,
+    ANALYZER_OUT_PRINT = 1, /* tcpdump -nn style lines */
+    ANALYZER_OUT_JSON = 2,  /* one JSON object per packet */
+};
+
+struct analyzer_config {
+    bool publish_frames; /* write summaries, details and strings (viewers need them) */
+    bool keep_expired;   /* batch: expired flows still appear in the final table */
+    uint32_t min_string; /* shortest printable run kept (default 4) */
+    enum analyzer_output output;
+    FILE *out;
+};
+
+struct analyzer {
+    struct analyzer_config cfg;
+    struct shm_analysis *a;
+    struct flow_table *flows;
+    struct print_ctx *print;
+    struct dissection d;
+    uint64_t last_sec;
+    uint64_t frame_number; /* 1-based count for frame.number in batch output */
+    uint8_t record[SHM_DETAIL_MAX];
+};
+
+/* Sets up the pipeline over an analysis segment this process writes. */
+int analyzer_init(struct analyzer *an, struct shm_analysis *a, const struct analyzer_config *cfg,
+                  uint32_t link_type);
+void analyzer_fini(struct analyzer *an);
+
+/* Analyzes frame seq (bytes[0..meta->len)) of the given link type. */
+void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const uint8_t *bytes,
+                    uint32_t link_type);
+
+/* Frames in [from, to) were overwritten before we could read them. */
+void analyzer_missed(struct analyzer *an, uint64_t from, uint64_t to);
+
+/*
+ * Copies the kernel flow counter's table from capture's segment 1 (when capture runs it) into
+ * the matching flows and the header's kernel totals. About once a second is enough.
+ */
+void analyzer_join_kernel(struct analyzer *an, const struct shm_frames *frames);
+
+/* Writes protocol and event names into the segment (before publishing it). */
+void analyzer_write_names(struct shm_analysis *a);
+
+#endif

@@ -1,0 +1,599 @@
+/*
+ * dissect.c — entry point of the dissection library: per-link-type dispatch, the shared
+ * ethertype and IP-protocol dispatch, and the recording helpers that keep a struct dissection
+ * inside its fixed capacities (16 layers, DISSECT_MAX_FIELDS fields, a string pool, 16 events).
+ *
+ * Nothing here allocates and nothing is cleared wholesale per frame: a dissection is several KB
+ * and most of it is never touched, so only the counters and the meta block are reset.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dissect_int.h"
+
+static const char *const event_names[DE_COUNT] = {[DE_NONE] = "none",
+#define X(id, name) [DE_##id] = name,
+                                                  DISSECT_EVENTS(X)
+#undef X
+};
+
+static const char *const proto_abbrevs[DP_COUNT] = {
+#define X(id, abbrev, name) [DP_##id] = abbrev,
+    DISSECT_PROTOS(X)
+#undef X
+};
+
+static const char *const proto_names[DP_COUNT] = {
+#define X(id, abbrev, name) [DP_##id] = name,
+    DISSECT_PROTOS(X)
+#undef X
+};
+
+static const struct dissect_field_info field_infos[FLD_COUNT] = {
+#define X(id, name, label, fmt) [FLD_##id] = {name, label, fmt},
+    DISSECT_FIELDS(X)
+#undef X
+};
+
+const char *dissect_event_name(unsigned id)
+{
+    return id < DE_COUNT ? event_names[id] : "?";
+}
+
+const char *dissect_proto_name(unsigned proto)
+{
+    return proto < DP_COUNT ? proto_names[proto] : "?";
+}
+
+const char *dissect_proto_abbrev(unsigned proto)
+{
+    return proto < DP_COUNT ? proto_abbrevs[proto] : "?";
+}
+
+const struct dissect_field_info *dissect_field_info(unsigned id)
+{
+    static const struct dissect_field_info unknown = {"?", "?", DF_UINT};
+    return id < FLD_COUNT ? &field_infos[id] : &unknown;
+}
+
+/* ---- recording ------------------------------------------------------------------------------ */
+
+bool d_push(struct dissection *d, enum dissect_proto proto, const struct cursor *c)
+{
+    if (d->nlayers >= DISSECT_MAX_LAYERS) {
+        d_event(d, DE_TOO_MANY_LAYERS, c->p);
+        return false;
+    }
+    struct dissect_layer *l = &d->layers[d->nlayers++];
+    l->proto = (uint8_t)proto;
+    l->pad = 0;
+    l->first_field = d->nfields;
+    l->nfields = 0;
+    l->pad2 = 0;
+    l->offset = d_off(d, c->p);
+    l->length = (uint32_t)cur_left(c);
+    if (d_outer(d)) d->top = (uint8_t)proto; /* a quoted packet is not the protocol of the frame */
+    return true;
+}
+
+void d_layer_end(struct dissection *d, const uint8_t *end)
+{
+    if (!d->nlayers) return;
+    struct dissect_layer *l = &d->layers[d->nlayers - 1];
+    l->length = d_off(d, end) - l->offset;
+}
+
+void d_event(struct dissection *d, enum dissect_event ev, const uint8_t *at)
+{
+    if (d->nevents >= DISSECT_MAX_EVENTS) {
+        d->events_dropped++;
+        return;
+    }
+    struct dissect_event_rec *e = &d->events[d->nevents++];
+    e->id = (uint16_t)ev;
+    e->layer = (uint8_t)d_cur_layer(d);
+    e->pad = 0;
+    e->offset = d_off(d, at);
+}
+
+void d_short(struct dissection *d, const struct cursor *c, enum dissect_event trunc,
+             enum dissect_event shorter)
+{
+    d_event(d, d_cut(d, c) ? trunc : shorter, c->p);
+}
+
+void d_fields_full(struct dissection *d, const uint8_t *at)
+{
+    if (d->fields_dropped++ == 0) d_event(d, DE_FIELDS_DROPPED, at);
+}
+
+void d_str(struct dissection *d, enum dissect_field_id id, const uint8_t *at, uint32_t len,
+           struct dissect_str s)
+{
+    struct dissect_field *f = d_field(d, id, at, len);
+    if (f) f->v.s = s;
+}
+
+void d_pool_begin(struct dissection *d, struct pool_builder *b)
+{
+    b->start = d->pool_used;
+    b->len = 0;
+    b->overflow = false;
+}
+
+void d_pool_appendc(struct dissection *d, struct pool_builder *b, char ch)
+{
+    uint32_t at = b->start + b->len;
+    if (b->overflow || at >= DISSECT_POOL_SIZE || b->len >= UINT16_MAX) {
+        b->overflow = true;
+        return;
+    }
+    d->pool[at] = ch;
+    b->len++;
+}
+
+/* Printable ASCII stays; backslash and everything else become \xHH so the pool is safe to
+ * print on a terminal and cheap to put in JSON. Runs of printable bytes are copied at once. */
+void d_pool_append(struct dissection *d, struct pool_builder *b, const uint8_t *src, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n && !b->overflow) {
+        size_t run = 0;
+        while (i + run < n && src[i + run] >= 0x20 && src[i + run] < 0x7f && src[i + run] != '\\')
+            run++;
+        if (run) {
+            size_t at = (size_t)b->start + b->len;
+            if (at + run >= DISSECT_POOL_SIZE || b->len + run >= UINT16_MAX) {
+                b->overflow = true;
+                return;
+            }
+            memcpy(d->pool + at, src + i, run);
+            b->len += (uint32_t)run;
+            i += run;
+            continue;
+        }
+        uint8_t ch = src[i++];
+        d_pool_appendc(d, b, '\\');
+        d_pool_appendc(d, b, 'x');
+        d_pool_appendc(d, b, hex[ch >> 4]);
+        d_pool_appendc(d, b, hex[ch & 15]);
+    }
+}
+
+bool d_pool_end(struct dissection *d, struct pool_builder *b, struct dissect_str *out)
+{
+    if (b->overflow || b->start + b->len >= DISSECT_POOL_SIZE) {
+        out->off = 0;
+        out->len = 0;
+        if (d->fields_dropped++ == 0) d_event(d, DE_FIELDS_DROPPED, d->frame);
+        return false;
+    }
+    out->off = (uint16_t)b->start;
+    out->len = (uint16_t)b->len;
+    d->pool[b->start + b->len] = 0; /* so dissect_str_ptr() is also a C string */
+    d->pool_used = (uint16_t)(b->start + b->len + 1);
+    return true;
+}
+
+struct dissect_str d_pool_escaped(struct dissection *d, const uint8_t *src, size_t n)
+{
+    struct pool_builder b;
+    struct dissect_str s = {0, 0};
+    d_pool_begin(d, &b);
+    d_pool_append(d, &b, src, n);
+    d_pool_end(d, &b, &s);
+    return s;
+}
+
+/* ---- checksum ------------------------------------------------------------------------------- */
+
+uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+    /*
+     * RFC 1071 is byte-order independent: sum native-order 32-bit words (loaded with memcpy, so
+     * no alignment assumption) into a 64-bit accumulator, fold to 16 bits, and swap back to
+     * network order at the end. This runs over every fully captured TCP/UDP segment.
+     */
+    uint64_t acc = 0;
+    while (n >= 8) {
+        uint32_t w[2];
+        memcpy(w, p, 8);
+        acc += (uint64_t)w[0] + w[1];
+        p += 8;
+        n -= 8;
+    }
+    if (n >= 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        acc += w;
+        p += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        uint16_t w;
+        memcpy(&w, p, 2);
+        acc += w;
+        p += 2;
+        n -= 2;
+    }
+    if (n) {
+        uint8_t last[2] = {p[0], 0}; /* the odd byte is the high half of a zero-padded word */
+        uint16_t w;
+        memcpy(&w, last, 2);
+        acc += w;
+    }
+    while (acc >> 16) acc = (acc & 0xffffu) + (acc >> 16);
+    uint16_t folded = (uint16_t)acc;
+    uint8_t be[2];
+    memcpy(be, &folded, 2); /* native bytes of the folded sum are the network-order bytes */
+    uint32_t net = ((uint32_t)be[0] << 8) | be[1];
+    uint64_t total = (uint64_t)sum + net;
+    while (total >> 16) total = (total & 0xffffu) + (total >> 16);
+    return (uint32_t)total;
+}
+
+uint16_t d_csum_fold(uint32_t sum)
+{
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+uint32_t d_csum_pseudo(const struct ip_ctx *ip, uint8_t proto, uint32_t len)
+{
+    uint32_t sum = 0;
+    if (ip->version == 4) {
+        sum = d_csum_add(sum, ip->src, 4);
+        sum = d_csum_add(sum, ip->dst, 4);
+    } else {
+        sum = d_csum_add(sum, ip->src, 16);
+        sum = d_csum_add(sum, ip->dst, 16);
+    }
+    return sum + proto + (len & 0xffff) + (len >> 16);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+void dissect_ethertype(struct dissection *d, uint16_t type, struct cursor c)
+{
+    if (d_outer(d)) d->m.ethertype = type;
+    switch (type) {
+    case 0x0800:
+        dissect_ipv4(d, c);
+        break;
+    case 0x86dd:
+        dissect_ipv6(d, c);
+        break;
+    case 0x0806:
+        dissect_arp(d, c);
+        break;
+    case 0x8100:
+    case 0x88a8:
+    case 0x9100:
+        dissect_vlan(d, type, c);
+        break;
+    default:
+        break;
+    }
+}
+
+void dissect_ip_payload(struct dissection *d, uint8_t proto, struct cursor c,
+                        const struct ip_ctx *ip)
+{
+    if (ip->nonfirst_fragment) return; /* no L4 header in here */
+    switch (proto) {
+    case 1:
+        dissect_icmp(d, c, ip);
+        break;
+    case 6:
+        dissect_tcp(d, c, ip);
+        break;
+    case 17:
+        dissect_udp(d, c, ip);
+        break;
+    case 50:
+        dissect_esp(d, c, ip);
+        break;
+    case 58:
+        dissect_icmpv6(d, c, ip);
+        break;
+    case 4:
+        dissect_ipv4(d, c);
+        break; /* IP in IP: bounded by the layer cap */
+    case 41:
+        dissect_ipv6(d, c);
+        break;
+    default:
+        break;
+    }
+}
+
+void dissect_frame(struct dissection *d, uint32_t link_type, const uint8_t *bytes, uint32_t caplen,
+                   uint32_t wirelen)
+{
+    memset(&d->m, 0, sizeof d->m); /* d->opts is the caller's and stays */
+    d->m.link_type = link_type;
+    d->m.caplen = caplen;
+    d->m.wirelen = wirelen;
+    d->top = DP_NONE;
+    d->nlayers = 0;
+    d->nevents = 0;
+    d->inner = 0;
+    d->nfields = 0;
+    d->pool_used = 0;
+    d->fields_dropped = 0;
+    d->events_dropped = 0;
+    d->frame = bytes;
+    d->cap_end = bytes + caplen;
+
+    struct cursor c = cur_make(bytes, caplen);
+    switch (link_type) {
+    case DISSECT_DLT_EN10MB:
+        dissect_eth(d, c);
+        break;
+    case DISSECT_DLT_LINUX_SLL:
+        dissect_sll(d, c);
+        break;
+    case DISSECT_DLT_LINUX_SLL2:
+        dissect_sll2(d, c);
+        break;
+    case DISSECT_DLT_NULL:
+        dissect_null(d, c, false);
+        break;
+    case DISSECT_DLT_LOOP:
+        dissect_null(d, c, true);
+        break;
+    case DISSECT_DLT_RAW:
+    case DISSECT_DLT_RAW_BSD:
+    case DISSECT_LINKTYPE_RAW:
+    case DISSECT_DLT_IPV4: /* like tcpdump, the version nibble decides over the link type */
+    case DISSECT_DLT_IPV6: {
+        uint8_t v = 0;
+        if (cur_peek_be8(&c, 0, &v) && (v >> 4) == 6)
+            dissect_ipv6(d, c);
+        else
+            dissect_ipv4(d, c); /* an empty or non-IP frame gets ipv4.truncated / bad_version */
+        break;
+    }
+    default:
+        d_event(d, DE_LINK_NOT_DECODED, bytes);
+        break;
+    }
+
+    /* Field runs are contiguous per layer in push order: close them. */
+    for (unsigned i = 0; i < d->nlayers; i++) {
+        uint16_t next = i + 1 < d->nlayers ? d->layers[i + 1].first_field : d->nfields;
+        d->layers[i].nfields = (uint16_t)(next - d->layers[i].first_field);
+    }
+    d->frame = NULL;
+    d->cap_end = NULL;
+}
+
+/* ---- text helpers ------------------------------------------------------------------------- */
+
+size_t dissect_fmt_ipv4(const uint8_t a[4], char *buf)
+{
+    /* Hand-rolled: this runs for nearly every printed line and snprintf costs ~10x more. */
+    char *p = buf;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100) *p++ = (char)('0' + v / 100);
+        if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        if (i < 3) *p++ = '.';
+    }
+    *p = 0;
+    return (size_t)(p - buf);
+}
+
+size_t dissect_fmt_ipv6(const uint8_t a[16], char *buf, size_t len)
+{
+    /*
+     * RFC 5952 text, identical to glibc's inet_ntop (which tcpdump and tshark use): the longest
+     * run (first if tied) of two or more zero words becomes "::", and the IPv4-mapped/compatible
+     * forms end in dotted quad. Hand-written because inet_ntop goes through sprintf.
+     */
+    static const char hex[] = "0123456789abcdef";
+    char tmp[48];
+    char *p = tmp;
+    unsigned w[8];
+    for (int i = 0; i < 8; i++) w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (w[i]) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && !w[j]) j++;
+        if (j - i > best_len) best = i, best_len = j - i;
+        i = j;
+    }
+    if (best_len < 2) best = -1;
+    bool v4 = best == 0 &&
+              (best_len == 6 || (best_len == 7 && w[7] != 1) || (best_len == 5 && w[5] == 0xffff));
+    for (int i = 0; i < 8; i++) {
+        if (best >= 0 && i >= best && i < best + best_len) {
+            if (i == best) *p++ = ':';
+            continue;
+        }
+        if (i) *p++ = ':';
+        if (v4 && i == 6) {
+            p += dissect_fmt_ipv4(a + 12, p);
+            break;
+        }
+        unsigned v = w[i];
+        bool started = false;
+        for (int sh = 12; sh >= 0; sh -= 4) {
+            unsigned nib = (v >> sh) & 15;
+            if (nib || started || sh == 0) *p++ = hex[nib], started = true;
+        }
+    }
+    if (best >= 0 && best + best_len == 8) *p++ = ':';
+    *p = 0;
+    size_t n = (size_t)(p - tmp);
+    if (len <= n) {
+        if (len) buf[0] = 0;
+        return 0;
+    }
+    memcpy(buf, tmp, n + 1);
+    return n;
+}
+
+size_t dissect_fmt_mac(const uint8_t a[6], char *buf)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = buf;
+    for (int i = 0; i < 6; i++) {
+        *p++ = hex[a[i] >> 4];
+        *p++ = hex[a[i] & 15];
+        if (i < 5) *p++ = ':';
+    }
+    *p = 0;
+    return 17;
+}
+
+/* ---- queries -------------------------------------------------------------------------------- */
+
+int dissect_find_field(const struct dissection *d, unsigned id, int from)
+{
+    for (int i = from < 0 ? 0 : from; i < d->nfields; i++)
+        if (d->fields[i].id == id) return i;
+    return -1;
+}
+
+bool dissect_has_proto(const struct dissection *d, unsigned proto)
+{
+    for (unsigned i = 0; i < d->nlayers; i++)
+        if (d->layers[i].proto == proto) return true;
+    return false;
+}
+
+size_t dissect_field_text(const struct dissection *d, const struct dissect_field *f, char *buf,
+                          size_t len)
+{
+    const struct dissect_field_info *fi = dissect_field_info(f->id);
+    const uint8_t *b = f->v.b;
+    char tmp[64];
+    int n;
+    switch (fi->fmt) {
+    case DF_UINT:
+        n = snprintf(buf, len, "%llu", (unsigned long long)f->v.u);
+        break;
+    case DF_HEX8:
+        n = snprintf(buf, len, "0x%02llx", (unsigned long long)f->v.u);
+        break;
+    case DF_HEX16:
+        n = snprintf(buf, len, "0x%04llx", (unsigned long long)f->v.u);
+        break;
+    case DF_HEX24:
+        n = snprintf(buf, len, "0x%06llx", (unsigned long long)f->v.u);
+        break;
+    case DF_HEX32:
+        n = snprintf(buf, len, "0x%08llx", (unsigned long long)f->v.u);
+        break;
+    case DF_MAC:
+        dissect_fmt_mac(b, tmp);
+        n = snprintf(buf, len, "%s", tmp);
+        break;
+    case DF_IPV4:
+        dissect_fmt_ipv4(b, tmp);
+        n = snprintf(buf, len, "%s", tmp);
+        break;
+    case DF_IPV6:
+        dissect_fmt_ipv6(b, tmp, sizeof tmp);
+        n = snprintf(buf, len, "%s", tmp);
+        break;
+    case DF_STR: {
+        size_t sl = f->v.s.len;
+        if (f->v.s.off + sl > DISSECT_POOL_SIZE) sl = 0; /* a copied dissection may be corrupt */
+        n = snprintf(buf, len, "%.*s", (int)sl, d->pool + f->v.s.off);
+        break;
+    }
+    case DF_CSUM:
+        n = snprintf(buf, len, "%s", f->v.u == 1 ? "Good" : f->v.u == 0 ? "Bad" : "Unverified");
+        break;
+    default:
+        n = snprintf(buf, len, "?");
+        break;
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- flow key ------------------------------------------------------------------------------- */
+
+bool dissect_flow_key(const struct dissection *d, struct shm_flow_key *key, int *dir)
+{
+    memset(key, 0, sizeof *key);
+    if (dir) *dir = 0;
+    const struct dissect_meta *m = &d->m;
+    if (m->ip_version != 4 && m->ip_version != 6) return false;
+    size_t alen = m->ip_version == 4 ? 4 : 16;
+    uint16_t sp = m->has_ports ? m->sport : 0, dp = m->has_ports ? m->dport : 0;
+    int c = memcmp(m->ip_src, m->ip_dst, alen);
+    bool swap = c > 0 || (c == 0 && sp > dp);
+    memcpy(key->addr_a, swap ? m->ip_dst : m->ip_src, alen);
+    memcpy(key->addr_b, swap ? m->ip_src : m->ip_dst, alen);
+    key->port_a = swap ? dp : sp;
+    key->port_b = swap ? sp : dp;
+    key->vlan = m->nvlan ? m->vlan[0] : 0;
+    key->ip_version = m->ip_version;
+    key->proto = m->ip_proto;
+    if (dir) *dir = swap ? 1 : 0;
+    return true;
+}
+
+static uint32_t fnv_str(uint32_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    return (h ^ 0xff) * 16777619u; /* a separator, so "ab","c" differs from "a","bc" */
+}
+
+uint32_t dissect_tables_fingerprint(void)
+{
+    uint32_t h = 2166136261u;
+    for (unsigned i = 0; i < FLD_COUNT; i++) {
+        h = fnv_str(h, dissect_field_info(i)->name);
+        h = (h ^ (uint32_t)dissect_field_info(i)->fmt) * 16777619u;
+    }
+    for (unsigned i = 0; i < DE_COUNT; i++) h = fnv_str(h, dissect_event_name(i));
+    for (unsigned i = 0; i < DP_COUNT; i++) h = fnv_str(h, dissect_proto_abbrev(i));
+    h = (h ^ (uint32_t)sizeof(struct dissect_field)) * 16777619u;
+    h = (h ^ (uint32_t)sizeof(struct dissect_layer)) * 16777619u;
+    return (h ^ (uint32_t)sizeof(struct dissect_event_rec)) * 16777619u;
+}
+
+const char *dissect_ip_proto_name(unsigned ip_proto)
+{
+    switch (ip_proto) {
+    case 6:
+        return "TCP";
+    case 17:
+        return "UDP";
+    case 1:
+        return "ICMP";
+    case 58:
+        return "ICMPv6";
+    case 132:
+        return "SCTP";
+    default:
+        return NULL;
+    }
+}
+
+size_t dissect_fmt_endpoint(const struct shm_flow_key *k, int b, char *buf, size_t len)
+{
+    const uint8_t *addr = b ? k->addr_b : k->addr_a;
+    uint16_t port = b ? k->port_b : k->port_a;
+    char ip[64];
+    if (k->ip_version == 4)
+        dissect_fmt_ipv4(addr, ip);
+    else
+        dissect_fmt_ipv6(addr, ip, sizeof ip);
+    int n;
+    if (k->proto == 6 || k->proto == 17 || k->proto == 132)
+        n = snprintf(buf, len, k->ip_version == 4 ? "%s:%u" : "[%s]:%u", ip, port);
+    else
+        n = snprintf(buf, len, "%s", ip);
+    return n < 0 ? 0 : (size_t)n;
+}

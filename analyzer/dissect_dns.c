@@ -1,0 +1,233 @@
+/*
+ * dissect_dns.c — DNS (RFC 1035) over UDP and TCP, and mDNS: header, questions and resource
+ * records of all sections, with the record data of the common types (A, AAAA, CNAME, PTR, NS,
+ * MX, TXT) as fields.
+ *
+ * Names are decoded into the dissection's string pool ("www.example.com", no trailing dot, ""
+ * for the root). Compression pointers must point strictly before the label that holds them,
+ * which makes every chain finite (dns.name_loop otherwise); a name longer than 255 bytes is
+ * dns.name_too_long and label types 0x40/0x80 are dns.bad_label. Records are capped
+ * (dns.too_many_records) so a hostile count cannot make a frame expensive. Fields carry their
+ * section in dissect_field.flags (DNS_SECTION_*) so printers can show only the answers.
+ */
+#include "dissect_int.h"
+
+#define DNS_MAX_QUESTIONS 8
+#define DNS_MAX_RECORDS   24
+#define DNS_MAX_NAME      255
+#define DNS_MAX_HOPS      64
+
+/* Reads the name at *pos (an offset into msg); on success *pos is just past it in the message. */
+static bool dns_name(struct dissection *d, const struct cursor *msg, size_t *pos,
+                     struct dissect_str *out)
+{
+    struct pool_builder b;
+    d_pool_begin(d, &b);
+    size_t p = *pos, after = 0, total = 0;
+    bool jumped = false;
+    for (int hops = 0;; hops++) {
+        uint8_t len;
+        if (!cur_peek_be8(msg, p, &len)) goto short_;
+        if ((len & 0xc0) == 0xc0) {
+            uint8_t lo;
+            if (!cur_peek_be8(msg, p + 1, &lo)) goto short_;
+            size_t target = ((size_t)(len & 0x3f) << 8) | lo;
+            if (target >= p || hops >= DNS_MAX_HOPS) {
+                d_event(d, DE_DNS_NAME_LOOP, msg->p + p);
+                return false;
+            }
+            if (!jumped) after = p + 2;
+            jumped = true;
+            p = target;
+            continue;
+        }
+        if (len & 0xc0) {
+            d_event(d, DE_DNS_BAD_LABEL, msg->p + p);
+            return false;
+        }
+        if (len == 0) {
+            if (!jumped) after = p + 1;
+            break;
+        }
+        const uint8_t *label = cur_peek(msg, p + 1, len);
+        if (!label) {
+            p++;
+            goto short_;
+        }
+        total += (size_t)len + 1;
+        if (total > DNS_MAX_NAME) {
+            d_event(d, DE_DNS_NAME_TOO_LONG, msg->p + p);
+            return false;
+        }
+        if (b.len) d_pool_appendc(d, &b, '.');
+        d_pool_append(d, &b, label, len);
+        p += 1 + (size_t)len;
+    }
+    *pos = after;
+    return d_pool_end(d, &b, out);
+short_ : {
+    struct cursor at = {msg->p + (p < cur_left(msg) ? p : cur_left(msg)), msg->end};
+    d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
+    return false;
+}
+}
+
+static void dns_rdata(struct dissection *d, const struct cursor *msg, size_t pos, uint16_t type,
+                      uint16_t rdlen)
+{
+    const uint8_t *r = msg->p + pos;
+    struct dissect_str s;
+    size_t p = pos;
+    switch (type) {
+    case 1:
+        if (rdlen != 4) goto bad;
+        d_bytes(d, FLD_DNS_A, r, 4);
+        break;
+    case 28:
+        if (rdlen != 16) goto bad;
+        d_bytes(d, FLD_DNS_AAAA, r, 16);
+        break;
+    case 2:
+    case 5:
+    case 12:
+        if (!dns_name(d, msg, &p, &s)) return;
+        d_str(d, type == 2 ? FLD_DNS_NS : type == 5 ? FLD_DNS_CNAME : FLD_DNS_PTR, r, rdlen, s);
+        break;
+    case 15: {
+        uint16_t pref = 0;
+        if (rdlen < 3) goto bad;
+        cur_peek_be16(msg, pos, &pref);
+        p += 2;
+        if (!dns_name(d, msg, &p, &s)) return;
+        d_u(d, FLD_DNS_MX_PREF, r, 2, pref);
+        d_str(d, FLD_DNS_MX, r + 2, rdlen - 2u, s);
+        break;
+    }
+    case 16: {
+        uint8_t tl = 0;
+        const uint8_t *t;
+        if (rdlen < 1 || !cur_peek_be8(msg, pos, &tl) || tl + 1u > rdlen) goto bad;
+        if ((t = cur_peek(msg, pos + 1, tl)) != NULL)
+            d_str(d, FLD_DNS_TXT, r, rdlen, d_pool_escaped(d, t, tl));
+        break;
+    }
+    }
+    return;
+bad:
+    d_event(d, DE_DNS_BAD_RDLENGTH, r);
+}
+
+static int section_of(unsigned i, unsigned an, unsigned ns)
+{
+    return i < an        ? DNS_SECTION_ANSWER
+           : i < an + ns ? DNS_SECTION_AUTHORITY
+                         : DNS_SECTION_ADDITIONAL;
+}
+
+/* Tags the fields recorded since `first` with a section. */
+static void tag(struct dissection *d, unsigned first, int section)
+{
+    for (unsigned i = first; i < d->nfields; i++) d->fields[i].flags = (uint8_t)section;
+}
+
+void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
+{
+    if (!d_push(d, mdns ? DP_MDNS : DP_DNS, &c)) return;
+    if (tcp) {
+        const uint8_t *at = c.p;
+        uint16_t mlen;
+        if (!cur_be16(&c, &mlen)) {
+            d_short(d, &c, DE_DNS_TRUNCATED, DE_DNS_SHORT);
+            return;
+        }
+        d_u(d, FLD_DNS_LENGTH, at, 2, mlen);
+        cur_limit(&c, mlen);
+    }
+    struct cursor msg = c;
+    const uint8_t *h = c.p;
+    uint16_t id, flags, qd, an, ns, ar;
+    if (!cur_be16(&c, &id) || !cur_be16(&c, &flags) || !cur_be16(&c, &qd) || !cur_be16(&c, &an) ||
+        !cur_be16(&c, &ns) || !cur_be16(&c, &ar)) {
+        d_short(d, &c, DE_DNS_TRUNCATED, DE_DNS_SHORT);
+        return;
+    }
+    d_u(d, FLD_DNS_ID, h, 2, id);
+    d_u(d, FLD_DNS_FLAGS, h + 2, 2, flags);
+    d_u(d, FLD_DNS_FLAGS_RESPONSE, h + 2, 2, flags >> 15);
+    d_u(d, FLD_DNS_FLAGS_OPCODE, h + 2, 2, (flags >> 11) & 15);
+    d_u(d, FLD_DNS_FLAGS_RCODE, h + 2, 2, flags & 15);
+    d_u(d, FLD_DNS_COUNT_QUERIES, h + 4, 2, qd);
+    d_u(d, FLD_DNS_COUNT_ANSWERS, h + 6, 2, an);
+    d_u(d, FLD_DNS_COUNT_AUTH, h + 8, 2, ns);
+    d_u(d, FLD_DNS_COUNT_ADD, h + 10, 2, ar);
+    struct dissect_meta *m = &d->m;
+    bool outer = d_outer(d);
+    if (outer) {
+        m->has_dns = true;
+        m->dns_tcp = tcp;
+        m->dns_id = id;
+        m->dns_flags = flags;
+        m->dns_qd = qd;
+        m->dns_an = an;
+        m->dns_ns = ns;
+        m->dns_ar = ar;
+        m->dns_offset = d_off(d, h);
+    }
+    size_t pos = 12;
+    for (unsigned i = 0; i < qd; i++) {
+        if (i >= DNS_MAX_QUESTIONS) {
+            d_event(d, DE_DNS_TOO_MANY_RECORDS, msg.p + pos);
+            return;
+        }
+        unsigned first = d->nfields;
+        size_t start = pos;
+        struct dissect_str name;
+        uint16_t type, cls;
+        if (!dns_name(d, &msg, &pos, &name)) return;
+        if (!cur_peek_be16(&msg, pos, &type) || !cur_peek_be16(&msg, pos + 2, &cls)) {
+            struct cursor at = {msg.p + (pos < cur_left(&msg) ? pos : cur_left(&msg)), msg.end};
+            d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
+            return;
+        }
+        d_str(d, FLD_DNS_QRY_NAME, msg.p + start, (uint32_t)(pos - start), name);
+        d_u(d, FLD_DNS_QRY_TYPE, msg.p + pos, 2, type);
+        d_u(d, FLD_DNS_QRY_CLASS, msg.p + pos + 2, 2, cls);
+        tag(d, first, DNS_SECTION_QUESTION);
+        if (outer && i == 0) {
+            m->dns_qname = name;
+            m->dns_has_qname = true;
+            m->dns_qtype = type;
+        }
+        pos += 4;
+    }
+    unsigned nrr = (unsigned)an + ns + ar;
+    for (unsigned i = 0; i < nrr; i++) {
+        if (i >= DNS_MAX_RECORDS) {
+            d_event(d, DE_DNS_TOO_MANY_RECORDS, msg.p + pos);
+            return;
+        }
+        unsigned first = d->nfields;
+        size_t start = pos;
+        struct dissect_str name;
+        uint16_t type, cls, rdlen;
+        uint32_t ttl;
+        if (!dns_name(d, &msg, &pos, &name)) return;
+        if (!cur_peek_be16(&msg, pos, &type) || !cur_peek_be16(&msg, pos + 2, &cls) ||
+            !cur_peek_be32(&msg, pos + 4, &ttl) || !cur_peek_be16(&msg, pos + 8, &rdlen) ||
+            !cur_peek(&msg, pos + 10, rdlen)) {
+            size_t left = cur_left(&msg);
+            struct cursor at = {msg.p + (pos < left ? pos : left), msg.end};
+            d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
+            return;
+        }
+        d_str(d, FLD_DNS_RESP_NAME, msg.p + start, (uint32_t)(pos - start), name);
+        d_u(d, FLD_DNS_RESP_TYPE, msg.p + pos, 2, type);
+        d_u(d, FLD_DNS_RESP_CLASS, msg.p + pos + 2, 2, cls);
+        d_u(d, FLD_DNS_RESP_TTL, msg.p + pos + 4, 4, ttl);
+        d_u(d, FLD_DNS_RESP_LEN, msg.p + pos + 8, 2, rdlen);
+        dns_rdata(d, &msg, pos + 10, type, rdlen);
+        tag(d, first, section_of(i, an, ns));
+        pos += 10u + rdlen;
+    }
+    d_layer_end(d, msg.p + pos);
+}

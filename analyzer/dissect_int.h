@@ -1,0 +1,156 @@
+/*
+ * dissect_int.h — what the per-layer dissectors share and nobody else should use.
+ *
+ * Recording helpers (layers, fields, events, pool strings) that enforce the fixed capacities of
+ * struct dissection, the per-layer entry points, and the Internet checksum. Every dissector
+ * follows the same shape: push a layer (which fails at the layer cap), read its fixed header
+ * through the cursor, record fields, validate in a fixed order naming each failure, narrow the
+ * cursor to the declared length, then dispatch to the next layer.
+ */
+#ifndef PACKRAT_ANALYZER_DISSECT_INT_H
+#define PACKRAT_ANALYZER_DISSECT_INT_H
+
+#include "cursor.h"
+#include "dissect.h"
+
+/* Offset of p within the frame. */
+static inline uint32_t d_off(const struct dissection *d, const uint8_t *p)
+{
+    return (uint32_t)(p - d->frame);
+}
+
+/* Index of the layer being filled (the last one pushed). */
+static inline int d_cur_layer(const struct dissection *d)
+{
+    return d->nlayers ? d->nlayers - 1 : 0;
+}
+
+/* Starts a layer at c->p; returns false (and records dissect.too_many_layers) at the cap. */
+bool d_push(struct dissection *d, enum dissect_proto proto, const struct cursor *c);
+
+/* Sets the current layer's length to end - start. */
+void d_layer_end(struct dissection *d, const uint8_t *end);
+
+void d_event(struct dissection *d, enum dissect_event ev, const uint8_t *at);
+
+/* True when c's window ends where a snaplen-cut capture ends: missing bytes are truncation. */
+static inline bool d_cut(const struct dissection *d, const struct cursor *c)
+{
+    return c->end >= d->cap_end && d->m.caplen < d->m.wirelen;
+}
+
+/*
+ * A read failed on cursor c: records `trunc` when the window ends where a snaplen-cut capture
+ * ends (d_cut: the bytes exist on the wire, we just did not get them), `shorter` otherwise: a
+ * parent's declared length ended the window first, or the frame was complete and this header
+ * simply claims more than is there — the header lies.
+ */
+void d_short(struct dissection *d, const struct cursor *c, enum dissect_event trunc,
+             enum dissect_event shorter);
+
+/* Out of line: the rare full-table path (records dissect.fields_dropped once). */
+void d_fields_full(struct dissection *d, const uint8_t *at);
+
+/* Appends a field to the current layer, or returns NULL (counted) when the table is full. Inline:
+ * a frame records tens of fields and this is the hottest path of dissection. */
+static inline struct dissect_field *d_field(struct dissection *d, enum dissect_field_id id,
+                                            const uint8_t *at, uint32_t len)
+{
+    if (d->nfields >= DISSECT_MAX_FIELDS) {
+        d_fields_full(d, at);
+        return NULL;
+    }
+    struct dissect_field *f = &d->fields[d->nfields++];
+    f->id = (uint16_t)id;
+    f->layer = (uint8_t)d_cur_layer(d);
+    f->flags = 0;
+    f->offset = d_off(d, at);
+    f->length = len;
+    return f;
+}
+
+static inline void d_u(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
+                       uint32_t len, uint64_t v)
+{
+    struct dissect_field *f = d_field(d, id, at, len);
+    if (f) f->v.u = v;
+}
+
+/* Stores len (<= 16) bytes starting at `at` (already bounds-checked by the caller's cursor). */
+static inline void d_bytes(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
+                           uint32_t len)
+{
+    struct dissect_field *f = d_field(d, id, at, len);
+    if (!f) return;
+    memset(f->v.b, 0, sizeof f->v.b);
+    memcpy(f->v.b, at, len > 16 ? 16 : len);
+}
+
+/* Copies raw bytes into the pool, escaping what is not printable ASCII; {0,0} when full. */
+struct dissect_str d_pool_escaped(struct dissection *d, const uint8_t *src, size_t n);
+
+/* Incremental pool string: begin, append (escaped), finish. Fails silently when full. */
+struct pool_builder {
+    uint32_t start;
+    uint32_t len;
+    bool overflow;
+};
+void d_pool_begin(struct dissection *d, struct pool_builder *b);
+void d_pool_append(struct dissection *d, struct pool_builder *b, const uint8_t *src, size_t n);
+void d_pool_appendc(struct dissection *d, struct pool_builder *b, char ch);
+bool d_pool_end(struct dissection *d, struct pool_builder *b, struct dissect_str *out);
+
+/* A string field whose text is already in the pool. */
+void d_str(struct dissection *d, enum dissect_field_id id, const uint8_t *at, uint32_t len,
+           struct dissect_str s);
+
+/* What an L4 dissector needs from the IP header above it (pseudo-header, declared length). */
+struct ip_ctx {
+    uint8_t version;
+    const uint8_t *src, *dst; /* 4 or 16 bytes, inside the frame */
+    uint32_t l4_len;          /* L4 length as the IP header declares it */
+    bool complete;            /* the whole declared L4 segment was captured */
+    bool nonfirst_fragment;
+    bool fragment; /* part of a fragmented datagram: L4 lengths may exceed l4_len */
+};
+
+/* Internet checksum (RFC 1071) partial sum and fold. */
+uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n);
+uint16_t d_csum_fold(uint32_t sum);
+uint32_t d_csum_pseudo(const struct ip_ctx *ip, uint8_t proto, uint32_t len);
+
+/* Per-layer entry points: c is the window from the layer's first byte to its parent's end. */
+void dissect_eth(struct dissection *d, struct cursor c);
+void dissect_ethertype(struct dissection *d, uint16_t type, struct cursor c);
+void dissect_vlan(struct dissection *d, uint16_t tpid, struct cursor c);
+void dissect_llc(struct dissection *d, struct cursor c);
+void dissect_sll(struct dissection *d, struct cursor c);
+void dissect_sll2(struct dissection *d, struct cursor c);
+void dissect_null(struct dissection *d, struct cursor c, bool loop);
+void dissect_arp(struct dissection *d, struct cursor c);
+void dissect_ipv4(struct dissection *d, struct cursor c);
+void dissect_ipv6(struct dissection *d, struct cursor c);
+void dissect_ip_payload(struct dissection *d, uint8_t proto, struct cursor c,
+                        const struct ip_ctx *ip);
+void dissect_esp(struct dissection *d, struct cursor c, const struct ip_ctx *ip);
+void dissect_icmp(struct dissection *d, struct cursor c, const struct ip_ctx *ip);
+void dissect_icmpv6(struct dissection *d, struct cursor c, const struct ip_ctx *ip);
+void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip);
+void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip);
+void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns);
+void dissect_dhcp(struct dissection *d, struct cursor c);
+bool dissect_http(struct dissection *d, struct cursor c);
+bool dissect_tls(struct dissection *d, struct cursor c);
+
+static inline bool d_checksums(const struct dissection *d)
+{
+    return !(d->opts & DISSECT_OPT_NO_CHECKSUMS);
+}
+
+/* Records L4 ports/payload into meta unless inside a quoted header. */
+static inline bool d_outer(const struct dissection *d)
+{
+    return d->inner == 0;
+}
+
+#endif

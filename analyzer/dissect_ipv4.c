@@ -1,0 +1,142 @@
+/*
+ * dissect_ipv4.c — IPv4 (RFC 791): header, options, fragments, header checksum.
+ *
+ * Checks run in Suricata's order and each failure has its own event: too short for the fixed
+ * header (truncated/short), version != 4, IHL < 5, total length < IHL, options cut off. Then the
+ * window is narrowed to the total length so Ethernet padding never reaches TCP/UDP. A total
+ * length beyond the bytes present is fine when the capture was cut (snaplen) and an error
+ * (ipv4.length_exceeds_frame) when the frame was complete. A wrong header checksum is recorded
+ * but does not stop the dissection: the bytes are still worth showing.
+ */
+#include "dissect_int.h"
+
+#define IPV4_MAX_OPTIONS 40 /* 40 option bytes, each option at least one byte */
+
+static void ipv4_options(struct dissection *d, struct cursor o)
+{
+    for (int n = 0; n < IPV4_MAX_OPTIONS && cur_left(&o) > 0; n++) {
+        const uint8_t *at = o.p;
+        uint8_t type = 0, len = 0;
+        cur_be8(&o, &type);
+        d_u(d, FLD_IP_OPT_TYPE, at, 1, type);
+        if (type == 0) break; /* end of option list */
+        if (type == 1) continue;
+        if (!cur_be8(&o, &len) || len < 2 || !cur_skip(&o, (size_t)len - 2)) {
+            d_event(d, DE_IPV4_BAD_OPTION, at);
+            return;
+        }
+        d_u(d, FLD_IP_OPT_LEN, at + 1, 1, len);
+    }
+}
+
+void dissect_ipv4(struct dissection *d, struct cursor c)
+{
+    if (!d_push(d, DP_IPV4, &c)) return;
+    const uint8_t *start = c.p;
+    struct cursor all = c; /* the window the parent gave us */
+    struct cursor h;
+    uint8_t vihl = 0;
+    if (cur_peek_be8(&c, 0, &vihl) && (vihl >> 4) != 4) {
+        d_u(d, FLD_IP_VERSION, start, 1, vihl >> 4);
+        d_event(d, DE_IPV4_BAD_VERSION, start);
+        return;
+    }
+    if (!cur_split(&c, 20, &h)) {
+        d_short(d, &c, DE_IPV4_TRUNCATED, DE_IPV4_SHORT);
+        return;
+    }
+    uint8_t tos = 0, ttl = 0, proto = 0;
+    uint16_t totlen = 0, id = 0, frag = 0, csum = 0;
+    cur_skip(&h, 1);
+    cur_be8(&h, &tos);
+    cur_be16(&h, &totlen);
+    cur_be16(&h, &id);
+    cur_be16(&h, &frag);
+    cur_be8(&h, &ttl);
+    cur_be8(&h, &proto);
+    cur_be16(&h, &csum);
+    const uint8_t *src = cur_pull(&h, 4);
+    const uint8_t *dst = cur_pull(&h, 4);
+    unsigned ihl = (vihl & 0x0f) * 4u;
+    unsigned fragoff = (frag & 0x1fffu) * 8u;
+    bool mf = (frag & 0x2000) != 0;
+
+    d_u(d, FLD_IP_VERSION, start, 1, 4);
+    d_u(d, FLD_IP_HDR_LEN, start, 1, ihl);
+    d_u(d, FLD_IP_DSFIELD, start + 1, 1, tos);
+    d_u(d, FLD_IP_LEN, start + 2, 2, totlen);
+    d_u(d, FLD_IP_ID, start + 4, 2, id);
+    d_u(d, FLD_IP_FLAGS, start + 6, 1, frag >> 13);
+    d_u(d, FLD_IP_FLAGS_DF, start + 6, 1, (frag >> 14) & 1);
+    d_u(d, FLD_IP_FLAGS_MF, start + 6, 1, mf);
+    d_u(d, FLD_IP_FRAG_OFFSET, start + 6, 2, fragoff);
+    d_u(d, FLD_IP_TTL, start + 8, 1, ttl);
+    d_u(d, FLD_IP_PROTO, start + 9, 1, proto);
+    d_u(d, FLD_IP_CHECKSUM, start + 10, 2, csum);
+    d_bytes(d, FLD_IP_SRC, src, 4);
+    d_bytes(d, FLD_IP_DST, dst, 4);
+    d_layer_end(d, h.p);
+
+    if (d_outer(d)) {
+        struct dissect_meta *m = &d->m;
+        m->ip_version = 4;
+        m->ip_proto = proto;
+        m->ip_ttl = ttl;
+        m->ip_offset = d_off(d, start);
+        m->ip_len = totlen;
+        m->ip_id = id;
+        m->ip_frag_off = (uint16_t)fragoff;
+        m->ip_fragment = mf || fragoff != 0;
+        memset(m->ip_src, 0, 16);
+        memset(m->ip_dst, 0, 16);
+        memcpy(m->ip_src, src, 4);
+        memcpy(m->ip_dst, dst, 4);
+        m->has_ports = false; /* IP in IP: the innermost header wins */
+        m->l4_offset = m->payload_offset = 0;
+        m->payload_len = m->payload_caplen = 0;
+    }
+
+    if (ihl < 20) {
+        d_event(d, DE_IPV4_BAD_IHL, start);
+        return;
+    }
+    if (totlen < ihl) {
+        d_event(d, DE_IPV4_BAD_TOTAL_LENGTH, start + 2);
+        return;
+    }
+    struct cursor opts;
+    if (!cur_split(&c, ihl - 20, &opts)) {
+        d_short(d, &c, DE_IPV4_TRUNCATED, DE_IPV4_SHORT);
+        return;
+    }
+    d_layer_end(d, c.p);
+    if (ihl > 20) ipv4_options(d, opts);
+
+    if (d_checksums(d)) {
+        uint16_t sum = d_csum_fold(d_csum_add(0, start, ihl));
+        d_u(d, FLD_IP_CHECKSUM_STATUS, start + 10, 2, sum ? 0 : 1);
+        if (sum) d_event(d, DE_IPV4_BAD_CHECKSUM, start + 10);
+    }
+
+    bool complete = true;
+    if (totlen > cur_left(&all)) {
+        complete = false;
+        bool cut_by_snaplen = all.end >= d->cap_end && d->m.caplen < d->m.wirelen;
+        if (!cut_by_snaplen && d_outer(d)) {
+            d_event(d, DE_IPV4_LENGTH_EXCEEDS_FRAME, start + 2);
+            return;
+        }
+    }
+    cur_limit(&c, totlen - ihl);
+
+    struct ip_ctx ip = {
+        .version = 4,
+        .src = src,
+        .dst = dst,
+        .l4_len = totlen - ihl,
+        .complete = complete && !mf && fragoff == 0,
+        .nonfirst_fragment = fragoff != 0,
+        .fragment = mf || fragoff != 0,
+    };
+    dissect_ip_payload(d, proto, c, &ip);
+}

@@ -1,0 +1,393 @@
+/*
+ * flows.c — bidirectional flow accounting in segment 2.
+ *
+ * The private index is a linear-probing hash of slot numbers (twice the capacity, so probes stay
+ * short), with backward-shift deletion so expiry leaves no tombstones. Each shared slot is
+ * updated under its seqlock so a viewer never copies a half-updated flow. Per-flow state that
+ * only the analyzer needs (handshake time for the RTT, highest sequence per direction for the
+ * retransmission count) stays private.
+ */
+#include "flows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "shm/seqlock.h"
+
+struct flow_private {
+    uint64_t syn_ns;      /* time of the SYN, for the handshake RTT */
+    uint32_t next_seq[2]; /* highest sequence end seen per direction */
+    uint8_t seq_valid[2];
+};
+
+struct flow_table {
+    struct shm_analysis *a;
+    struct shm_analysis_hdr *hdr;
+    struct shm_flow *slots;
+    uint64_t capacity;
+    uint32_t *index; /* slot + 1, 0 = empty */
+    uint64_t index_mask;
+    uint32_t *free_slots;
+    uint64_t nfree;
+    struct flow_private *priv;
+    uint64_t next_id;
+    uint64_t now_sec;
+    int keep_expired;
+    struct shm_flow *expired; /* batch mode only */
+    size_t nexpired, expired_cap;
+};
+
+static uint64_t key_hash(const struct shm_flow_key *k)
+{
+    /* Five 64-bit words, each multiplied in, then a final mix (the key is 40 bytes). */
+    uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
+    memcpy(w, k, sizeof w);
+    for (int i = 0; i < 5; i++) h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    return h * 0x94d049bb133111ebull;
+}
+
+static void index_insert(struct flow_table *t, uint32_t slot)
+{
+    uint64_t i = key_hash(&t->slots[slot].key) & t->index_mask;
+    while (t->index[i]) i = (i + 1) & t->index_mask;
+    t->index[i] = slot + 1;
+}
+
+static int64_t index_find(const struct flow_table *t, const struct shm_flow_key *k)
+{
+    uint64_t i = key_hash(k) & t->index_mask;
+    while (t->index[i]) {
+        uint32_t slot = t->index[i] - 1;
+        if (memcmp(&t->slots[slot].key, k, sizeof *k) == 0) return (int64_t)i;
+        i = (i + 1) & t->index_mask;
+    }
+    return -1;
+}
+
+/* Backward-shift deletion: keeps every remaining entry reachable from its home position. */
+static void index_remove_at(struct flow_table *t, uint64_t i)
+{
+    uint64_t j = i;
+    for (;;) {
+        t->index[i] = 0;
+        for (;;) {
+            j = (j + 1) & t->index_mask;
+            if (!t->index[j]) return;
+            uint64_t home = key_hash(&t->slots[t->index[j] - 1].key) & t->index_mask;
+            /* Move j back to i unless its home lies cyclically in (i, j]. */
+            if (i <= j ? (i < home && home <= j) : (i < home || home <= j)) continue;
+            break;
+        }
+        t->index[i] = t->index[j];
+        i = j;
+    }
+}
+
+struct flow_table *flow_table_new(struct shm_analysis *a)
+{
+    struct flow_table *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->a = a;
+    t->hdr = a->hdr;
+    t->slots = a->flows;
+    t->capacity = a->flow_capacity;
+    uint64_t n = 1;
+    while (n < t->capacity * 2) n <<= 1;
+    t->index = calloc(n, sizeof *t->index);
+    t->index_mask = n - 1;
+    t->free_slots = calloc(t->capacity, sizeof *t->free_slots);
+    t->priv = calloc(t->capacity, sizeof *t->priv);
+    if (!t->index || !t->free_slots || !t->priv) {
+        flow_table_free(t);
+        return NULL;
+    }
+    /* Re-index what a previous analyzer left; free the rest (highest slot handed out last). */
+    uint64_t active = 0;
+    for (uint64_t s = t->capacity; s-- > 0;) {
+        struct shm_flow *f = &t->slots[s];
+        uint64_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
+        if (lock & 1) atomic_store_explicit(&f->lock, lock + 1, memory_order_release);
+        if (f->id && index_find(t, &f->key) < 0) {
+            index_insert(t, (uint32_t)s);
+            if (f->id >= t->next_id) t->next_id = f->id;
+            active++;
+        } else {
+            if (f->id) { /* a duplicate key: drop the copy */
+                seqlock_write_begin(&f->lock);
+                f->id = 0;
+                seqlock_write_end(&f->lock);
+            }
+            t->free_slots[t->nfree++] = (uint32_t)s;
+        }
+    }
+    t->next_id++;
+    atomic_store_explicit(&t->hdr->flows_active, active, memory_order_relaxed);
+    return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (!t) return;
+    free(t->index);
+    free(t->free_slots);
+    free(t->priv);
+    free(t->expired);
+    free(t);
+}
+
+void flow_table_keep_expired(struct flow_table *t)
+{
+    t->keep_expired = 1;
+}
+
+static void remember_expired(struct flow_table *t, const struct shm_flow *f)
+{
+    if (t->nexpired == t->expired_cap) {
+        size_t cap = t->expired_cap ? t->expired_cap * 2 : 1024;
+        struct shm_flow *n = realloc(t->expired, cap * sizeof *n);
+        if (!n) return;
+        t->expired = n;
+        t->expired_cap = cap;
+    }
+    t->expired[t->nexpired++] = *f;
+}
+
+/* Slides the per-second history forward to sec, clearing the seconds in between. */
+static void hist_advance(struct shm_flow *f, uint64_t sec)
+{
+    if (sec <= f->hist_sec) return;
+    uint64_t gap = sec - f->hist_sec;
+    if (f->hist_sec == 0 || gap >= SHM_FLOW_HIST) {
+        memset(f->hist_packets, 0, sizeof f->hist_packets);
+        memset(f->hist_bytes, 0, sizeof f->hist_bytes);
+    } else {
+        for (uint64_t s = f->hist_sec + 1; s <= sec; s++) {
+            f->hist_packets[s % SHM_FLOW_HIST] = 0;
+            f->hist_bytes[s % SHM_FLOW_HIST] = 0;
+        }
+    }
+    f->hist_sec = sec;
+}
+
+/* Rates from the complete seconds before now_sec. */
+static void update_rates(struct shm_flow *f, uint64_t now_sec)
+{
+    hist_advance(f, now_sec);
+    uint64_t p10 = 0, b10 = 0;
+    for (uint64_t i = 1; i <= 10 && i < SHM_FLOW_HIST && i <= now_sec; i++) {
+        p10 += f->hist_packets[(now_sec - i) % SHM_FLOW_HIST];
+        b10 += f->hist_bytes[(now_sec - i) % SHM_FLOW_HIST];
+    }
+    f->pps_1s = f->hist_packets[(now_sec - 1) % SHM_FLOW_HIST];
+    f->bps_1s = f->hist_bytes[(now_sec - 1) % SHM_FLOW_HIST];
+    f->pps_10s = p10 / 10;
+    f->bps_10s = b10 / 10;
+}
+
+static void tcp_track(struct shm_flow *f, struct flow_private *p, const struct dissection *d,
+                      int dir, uint64_t ts_ns)
+{
+    uint16_t fl = d->m.tcp_flags;
+    int from_initiator = (dir == f->initiator);
+    if (fl & DISSECT_TCP_RST) {
+        f->tcp_state = SHM_TCP_RESET;
+    } else if ((fl & DISSECT_TCP_SYN) && !(fl & DISSECT_TCP_ACK)) {
+        if (f->tcp_state == SHM_TCP_NONE || f->tcp_state == SHM_TCP_MIDSTREAM) {
+            f->tcp_state = SHM_TCP_SYN;
+            p->syn_ns = ts_ns;
+        }
+    } else if ((fl & DISSECT_TCP_SYN) && (fl & DISSECT_TCP_ACK)) {
+        if (f->tcp_state <= SHM_TCP_SYN) f->tcp_state = SHM_TCP_SYNACK;
+    } else if (fl & DISSECT_TCP_FIN) {
+        f->tcp_state = f->tcp_state == SHM_TCP_FIN ? SHM_TCP_CLOSED : SHM_TCP_FIN;
+    } else if (fl & DISSECT_TCP_ACK) {
+        if (f->tcp_state == SHM_TCP_SYNACK && from_initiator) {
+            f->tcp_state = SHM_TCP_ESTABLISHED;
+            if (p->syn_ns && ts_ns >= p->syn_ns) {
+                f->rtt_ns = ts_ns - p->syn_ns; /* SYN to the handshake's final ACK */
+                f->flags |= SHM_FLOW_RTT;
+            }
+        } else if (f->tcp_state == SHM_TCP_NONE) {
+            f->tcp_state = SHM_TCP_MIDSTREAM;
+        }
+    }
+    /* Retransmission: a segment carrying data that ends at or before what this direction
+     * already sent (the simple test Wireshark starts from). */
+    uint32_t len = d->m.payload_len + ((fl & (DISSECT_TCP_SYN | DISSECT_TCP_FIN)) ? 1 : 0);
+    if (len == 0) return;
+    uint32_t end = d->m.tcp_seq + len;
+    if (p->seq_valid[dir] && (int32_t)(end - p->next_seq[dir]) <= 0 && d->m.payload_len > 0)
+        f->retransmissions++;
+    else if (!p->seq_valid[dir] || (int32_t)(end - p->next_seq[dir]) > 0)
+        p->next_seq[dir] = end;
+    p->seq_valid[dir] = 1;
+}
+
+uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uint64_t ts_ns,
+                           uint32_t wirelen)
+{
+    struct shm_flow_key key;
+    int dir;
+    if (!dissect_flow_key(d, &key, &dir)) return 0;
+    int64_t at = index_find(t, &key);
+    uint32_t slot;
+    struct shm_flow *f;
+    if (at >= 0) {
+        slot = t->index[at] - 1;
+        f = &t->slots[slot];
+        seqlock_write_begin(&f->lock);
+    } else {
+        if (t->nfree == 0) {
+            shm_counter_add(&t->hdr->flows_overflow, 1);
+            return 0;
+        }
+        slot = t->free_slots[--t->nfree];
+        f = &t->slots[slot];
+        seqlock_write_begin(&f->lock);
+        uint64_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
+        memset((uint8_t *)f + sizeof f->lock, 0, sizeof *f - sizeof f->lock);
+        atomic_store_explicit(&f->lock, lock, memory_order_relaxed);
+        f->id = t->next_id++;
+        f->key = key;
+        f->initiator = (uint8_t)dir;
+        f->first_ns = ts_ns;
+        memset(&t->priv[slot], 0, sizeof t->priv[slot]);
+        index_insert(t, slot);
+        shm_counter_add(&t->hdr->flows_active, 1);
+        shm_counter_add(&t->hdr->flows_total, 1);
+    }
+    f->packets[dir]++;
+    f->bytes[dir] += wirelen;
+    if (ts_ns > f->last_ns) f->last_ns = ts_ns;
+    if (d->top > f->app_proto) f->app_proto = d->top;
+    uint64_t sec = ts_ns / 1000000000ull;
+    hist_advance(f, sec);
+    f->hist_packets[sec % SHM_FLOW_HIST]++;
+    f->hist_bytes[sec % SHM_FLOW_HIST] += wirelen;
+    if (key.proto == 6 && d->m.has_ports) tcp_track(f, &t->priv[slot], d, dir, ts_ns);
+    seqlock_write_end(&f->lock);
+    return f->id;
+}
+
+void flow_table_tick(struct flow_table *t, uint64_t now_ns)
+{
+    uint64_t sec = now_ns / 1000000000ull;
+    if (sec == t->now_sec) return;
+    t->now_sec = sec;
+    for (uint64_t i = 0; i <= t->index_mask;) {
+        if (!t->index[i]) {
+            i++;
+            continue;
+        }
+        uint32_t slot = t->index[i] - 1;
+        struct shm_flow *f = &t->slots[slot];
+        int closed = f->tcp_state == SHM_TCP_CLOSED || f->tcp_state == SHM_TCP_RESET;
+        uint64_t idle = closed ? FLOW_CLOSED_IDLE_NS : FLOW_IDLE_NS;
+        if (now_ns > f->last_ns && now_ns - f->last_ns > idle) {
+            if (t->keep_expired) remember_expired(t, f);
+            seqlock_write_begin(&f->lock);
+            f->id = 0;
+            seqlock_write_end(&f->lock);
+            index_remove_at(t, i); /* may pull a later entry into i: look at i again */
+            t->free_slots[t->nfree++] = slot;
+            shm_counter_add(&t->hdr->flows_active, UINT64_MAX); /* minus one */
+            shm_counter_add(&t->hdr->flows_expired, 1);
+            continue;
+        }
+        seqlock_write_begin(&f->lock);
+        update_rates(f, sec);
+        seqlock_write_end(&f->lock);
+        i++;
+    }
+}
+
+void flow_table_join_kernel(struct flow_table *t, const struct shm_kflow *k, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t at = index_find(t, &k[i].key);
+        if (at < 0) continue;
+        struct shm_flow *f = &t->slots[t->index[at] - 1];
+        seqlock_write_begin(&f->lock);
+        memcpy(f->kpackets, k[i].packets, sizeof f->kpackets);
+        memcpy(f->kbytes, k[i].bytes, sizeof f->kbytes);
+        f->flags |= SHM_FLOW_KERNEL_COUNTS;
+        seqlock_write_end(&f->lock);
+    }
+}
+
+static const char *const tcp_state_names[] = {"-",   "SYN",    "SYN-ACK", "ESTABLISHED",
+                                              "FIN", "CLOSED", "RESET",   "MIDSTREAM"};
+
+static int by_id(const void *x, const void *y)
+{
+    const struct shm_flow *a = *(const struct shm_flow *const *)x;
+    const struct shm_flow *b = *(const struct shm_flow *const *)y;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+static void print_one(FILE *out, const struct shm_flow *f, uint64_t first, int json)
+{
+    char a[80], b[80], pbuf[16];
+    dissect_fmt_endpoint(&f->key, 0, a, sizeof a);
+    dissect_fmt_endpoint(&f->key, 1, b, sizeof b);
+    const char *proto = dissect_ip_proto_name(f->key.proto);
+    if (!proto) {
+        snprintf(pbuf, sizeof pbuf, "IP/%u", f->key.proto);
+        proto = pbuf;
+    }
+    const char *state = f->key.proto == 6 && f->tcp_state < 8 ? tcp_state_names[f->tcp_state] : "-";
+    double rel = (double)(f->first_ns - first) / 1e9;
+    double dur = (double)(f->last_ns - f->first_ns) / 1e9;
+    if (json) {
+        fprintf(out,
+                "{\"proto\":\"%s\",\"vlan\":%u,\"a\":\"%s\",\"b\":\"%s\","
+                "\"packets_ab\":%llu,\"bytes_ab\":%llu,\"packets_ba\":%llu,"
+                "\"bytes_ba\":%llu,\"rel_start\":%.9f,\"duration\":%.9f,\"state\":\"%s\","
+                "\"retransmissions\":%u",
+                proto, f->key.vlan, a, b, (unsigned long long)f->packets[0],
+                (unsigned long long)f->bytes[0], (unsigned long long)f->packets[1],
+                (unsigned long long)f->bytes[1], rel, dur, state, f->retransmissions);
+        if (f->flags & SHM_FLOW_RTT) fprintf(out, ",\"rtt\":%.9f", (double)f->rtt_ns / 1e9);
+        if (f->flags & SHM_FLOW_KERNEL_COUNTS)
+            fprintf(out,
+                    ",\"kernel_packets_ab\":%llu,\"kernel_bytes_ab\":%llu,"
+                    "\"kernel_packets_ba\":%llu,\"kernel_bytes_ba\":%llu",
+                    (unsigned long long)f->kpackets[0], (unsigned long long)f->kbytes[0],
+                    (unsigned long long)f->kpackets[1], (unsigned long long)f->kbytes[1]);
+        fputs("}\n", out);
+        return;
+    }
+    fprintf(out, "%-7s %-47s %-47s %9llu %11llu %9llu %11llu %9.6f %9.6f %-11s", proto, a, b,
+            (unsigned long long)f->packets[0], (unsigned long long)f->bytes[0],
+            (unsigned long long)f->packets[1], (unsigned long long)f->bytes[1], rel, dur, state);
+    if (f->flags & SHM_FLOW_KERNEL_COUNTS) {
+        unsigned long long kp = f->kpackets[0] + f->kpackets[1];
+        unsigned long long cp = f->packets[0] + f->packets[1];
+        fprintf(out, " kernel %llu pkts (%lld not captured)", kp, (long long)(kp - cp));
+    }
+    fputc('\n', out);
+}
+
+void flow_table_print(struct flow_table *t, FILE *out, int json)
+{
+    /* Live and expired flows in order of their first packet, like tshark's conversations. */
+    size_t n = 0;
+    const struct shm_flow **all = malloc((t->capacity + t->nexpired + 1) * sizeof *all);
+    if (!all) return;
+    for (uint64_t s = 0; s < t->capacity; s++)
+        if (t->slots[s].id) all[n++] = &t->slots[s];
+    for (size_t i = 0; i < t->nexpired; i++) all[n++] = &t->expired[i];
+    qsort(all, n, sizeof *all, by_id);
+    uint64_t first = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->first_ns < first) first = all[i]->first_ns;
+    if (!json)
+        fprintf(out, "%-7s %-47s %-47s %9s %11s %9s %11s %9s %9s %-11s\n", "proto", "A", "B",
+                "pkts A>B", "bytes A>B", "pkts B>A", "bytes B>A", "rel start", "duration", "state");
+    for (size_t i = 0; i < n; i++) print_one(out, all[i], first, json);
+    free(all);
+    unsigned long long ov = atomic_load(&t->hdr->flows_overflow);
+    if (ov && !json)
+        fprintf(out, "(%llu packets belonged to flows beyond the table's capacity)\n", ov);
+}

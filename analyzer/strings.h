@@ -1,0 +1,19 @@
+/*
+ * strings.h — printable runs in payloads (like strings(1)): each run of at least min_len
+ * printable ASCII characters in a frame's L4 payload (or the whole frame when it has none)
+ * becomes a record in segment 2's strings ring with its frame sequence and offset.
+ */
+#ifndef PACKRAT_ANALYZER_STRINGS_H
+#define PACKRAT_ANALYZER_STRINGS_H
+
+#include <stdint.h>
+
+#include "shm/analysis.h"
+
+/* Calls emit(ctx, offset, run, len) for every printable run of at least min_len bytes in
+ * bytes[from, to). Runs longer than SHM_STRING_MAX are cut into pieces. Returns the count. */
+typedef void (*strings_emit_fn)(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len);
+unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
+                      strings_emit_fn emit, void *ctx);
+
+#endif
