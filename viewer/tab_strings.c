@@ -1,0 +1,256 @@
+/*
+ * tab_strings.c — tab 3: printable strings the analyzer found in payloads, with the packet
+ * number and the offset in the frame; typing (or `/`) searches as you type; Enter jumps to the
+ * packet.
+ *
+ * Rows are records of the analysis segment's strings ring (payload = the string, aux = frame
+ * sequence, wire_len = offset). Without a search the view is the ring's range and a refresh
+ * reads only the visible records. A search works like the packet filter: each record is tested
+ * at most once (case-insensitive substring), matches are cached in a seqlist sized to the
+ * ring's descriptors, new records are tested as they arrive, and a big backlog is worked off
+ * under a time budget per refresh.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "viewer/screen.h"
+#include "viewer/tab.h"
+
+#define SEARCH_BUDGET_NS (4ull * 1000000ull)
+#define STR_BUF          4096
+
+static struct {
+    char q[SHM_FILTER_MAX];
+    bool searching;
+    struct seqlist match;
+    uint64_t next, epoch;
+    uint64_t sel;
+    bool have_sel, follow;
+    int sel_row, page;
+} st = {.follow = true, .page = 10};
+
+static void reset(struct vw *v)
+{
+    st.epoch = v->a_epoch;
+    seqlist_free(&st.match); /* a new analysis segment may have a differently sized ring */
+    st.next = 0;
+    st.have_sel = false;
+    st.follow = true;
+    if (st.q[0]) tab_strings_search(v, st.q);
+}
+
+static bool contains_ci(const char *hay, size_t hn, const char *needle, size_t *at)
+{
+    size_t nn = strlen(needle);
+    if (nn == 0) return true;
+    for (size_t i = 0; i + nn <= hn; i++) {
+        size_t k = 0;
+        while (k < nn && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == nn) {
+            if (at) *at = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void tab_strings_search(struct vw *v, const char *text)
+{
+    snprintf(st.q, sizeof st.q, "%s", text);
+    st.searching = st.q[0] != 0;
+    if (st.searching && !st.match.v && v->have_a)
+        if (seqlist_init(&st.match, v->a.strings.desc_mask + 1) != 0) st.searching = false;
+    seqlist_clear(&st.match);
+    st.next = v->s.str_oldest;
+    st.follow = true;
+}
+
+static void search_update(struct vw *v)
+{
+    if (!st.searching || !v->have_a || !st.match.v) return;
+    const struct shm_ring *r = &v->a.strings;
+    uint64_t oldest = shm_ring_oldest(r), ws = shm_ring_write_seq(r);
+    seqlist_drop_below(&st.match, oldest);
+    if (st.next < oldest) st.next = oldest;
+    uint64_t t0 = shm_now_mono_ns();
+    unsigned n = 0;
+    static char buf[STR_BUF];
+    while (st.next < ws) {
+        struct shm_record m;
+        enum shm_read_result rr = shm_ring_read(r, st.next, &m, buf, sizeof buf);
+        if (rr == SHM_READ_AGAIN) break;
+        if (rr == SHM_READ_OK && contains_ci(buf, m.len, st.q, NULL))
+            seqlist_push(&st.match, st.next);
+        st.next++;
+        if (++n % 128 == 0 && shm_now_mono_ns() - t0 > SEARCH_BUDGET_NS) break;
+    }
+}
+
+static struct seqview view(struct vw *v)
+{
+    struct seqview w = {NULL, v->s.str_oldest, v->s.str_write};
+    if (st.searching) w.l = &st.match;
+    return w;
+}
+
+static uint64_t sel_index(const struct seqview *w)
+{
+    uint64_t n = seqview_count(w);
+    if (n == 0) return 0;
+    if (st.follow || !st.have_sel) {
+        st.sel = seqview_at(w, n - 1);
+        st.have_sel = true;
+        return n - 1;
+    }
+    uint64_t i = seqview_find(w, st.sel);
+    if (i >= n) i = n - 1;
+    st.sel = seqview_at(w, i);
+    return i;
+}
+
+static void draw(struct vw *v, int y, int h, int w)
+{
+    if (st.epoch != v->a_epoch) reset(v);
+    search_update(v);
+    int ha = screen_attr(R_HEADER);
+    draw_fill(y, 0, w, ha);
+    char hdr[160];
+    snprintf(hdr, sizeof hdr, "%7s %6s  %s", "No.", "Offset", "String");
+    draw_text(y, 0, w, hdr, ha);
+    if (st.searching) {
+        char s[SHM_FILTER_MAX + 48];
+        snprintf(s, sizeof s, " search: %s (%llu) ", st.q,
+                 (unsigned long long)seqlist_count(&st.match));
+        int sl = (int)strlen(s);
+        if (w > 24 + sl) draw_text(y, w - sl, sl, s, screen_attr(R_WARN));
+    }
+    if (!v->have_a) {
+        draw_text(y + 2, 2, w - 2, "no strings: the analyzer is not running", A_BOLD);
+        return;
+    }
+    struct seqview vw_ = view(v);
+    uint64_t n = seqview_count(&vw_);
+    int rows = h - 1;
+    st.page = rows > 1 ? rows : 1;
+    if (n == 0) {
+        draw_text(y + 2, 2, w - 2, st.searching ? "no string matches the search" : "no strings yet",
+                  A_BOLD);
+        return;
+    }
+    if (st.follow) st.sel_row = rows - 1;
+    uint64_t si = sel_index(&vw_);
+    int64_t top = (int64_t)si - st.sel_row;
+    if (top > (int64_t)n - rows) top = (int64_t)n - rows;
+    if (top < 0) top = 0;
+    st.sel_row = (int)((int64_t)si - top);
+    static char buf[STR_BUF + 1];
+    for (int r = 0; r < rows && (uint64_t)top + (uint64_t)r < n; r++) {
+        uint64_t i = (uint64_t)top + (uint64_t)r;
+        uint64_t seq = seqview_at(&vw_, i);
+        struct shm_record m;
+        int yy = y + 1 + r;
+        bool sel = i == si;
+        int attr = sel ? screen_attr(R_SELECTED) : 0;
+        if (sel) draw_fill(yy, 0, w, attr);
+        if (shm_ring_read(&v->a.strings, seq, &m, buf, STR_BUF) != SHM_READ_OK) {
+            draw_text(yy, 0, w, "      -        (string no longer in the ring)", attr);
+            continue;
+        }
+        buf[m.len] = 0;
+        char pre[48];
+        snprintf(pre, sizeof pre, "%7llu %6u  ", (unsigned long long)m.aux + 1, m.wire_len);
+        int x = draw_text(yy, 0, w, pre, attr);
+        draw_text(yy, x, w - x, buf, attr);
+        size_t at;
+        if (st.searching && contains_ci(buf, m.len, st.q, &at) && (int)at < w - x) {
+            char part[SHM_FILTER_MAX];
+            snprintf(part, sizeof part, "%.*s", (int)strlen(st.q), buf + at);
+            draw_text(yy, x + (int)at, w - x - (int)at, part, screen_attr(R_HIGHLIGHT));
+        }
+    }
+}
+
+static void step(struct vw *v, int64_t d)
+{
+    struct seqview w = view(v);
+    uint64_t n = seqview_count(&w);
+    if (!n) return;
+    uint64_t si = sel_index(&w);
+    int64_t ni = (int64_t)si + d;
+    if (ni < 0) ni = 0;
+    if (ni >= (int64_t)n) ni = (int64_t)n - 1;
+    st.sel = seqview_at(&w, (uint64_t)ni);
+    st.follow = false;
+    st.sel_row += (int)(ni - (int64_t)si);
+    if (st.sel_row < 0) st.sel_row = 0;
+    if (st.sel_row >= st.page) st.sel_row = st.page - 1;
+}
+
+static int on_key(struct vw *v, int key)
+{
+    switch (key) {
+    case KEY_UP:
+    case 'k':
+        step(v, -1);
+        return KR_HANDLED;
+    case KEY_DOWN:
+    case 'j':
+        step(v, 1);
+        return KR_HANDLED;
+    case KEY_PPAGE:
+        step(v, -st.page);
+        return KR_HANDLED;
+    case KEY_NPAGE:
+        step(v, st.page);
+        return KR_HANDLED;
+    case KEY_HOME:
+    case 'g':
+        step(v, INT32_MIN);
+        return KR_HANDLED;
+    case KEY_END:
+    case 'G':
+    case 'F':
+        st.follow = true;
+        return KR_HANDLED;
+    case '/':
+        prompt_open(v, VP_SEARCH, st.q);
+        return KR_HANDLED;
+    case '\n':
+    case '\r':
+    case KEY_ENTER: {
+        if (!st.have_sel || !v->have_a) return KR_HANDLED;
+        static char buf[STR_BUF];
+        struct shm_record m;
+        if (shm_ring_read(&v->a.strings, st.sel, &m, buf, sizeof buf) != SHM_READ_OK) {
+            vw_message(v, "that string is no longer in the ring");
+            return KR_HANDLED;
+        }
+        if (m.aux < v->s.oldest) {
+            vw_message(v, "packet %llu is no longer in the ring", (unsigned long long)m.aux + 1);
+            return KR_HANDLED;
+        }
+        tabs_select_packet(v, m.aux);
+        v->goto_tab = VT_PACKETS;
+        return KR_GOTO;
+    }
+    default:
+        /* Type to search: a letter that is not one of this tab's keys starts the search. */
+        if (key < 0x80 && isalpha(key) && !strchr("jkgGFqQ", key)) {
+            char first[2] = {(char)key, 0};
+            prompt_open(v, VP_SEARCH, first);
+            tab_strings_search(v, first);
+            return KR_HANDLED;
+        }
+        return KR_UNHANDLED;
+    }
+}
+
+const struct tab_ops tab_strings = {
+    .name = "Strings",
+    .reset = reset,
+    .draw = draw,
+    .on_key = on_key,
+};
