@@ -1,0 +1,261 @@
+/*
+ * test_analyzer_flows.c — the flow table against a reference model: many flows, both
+ * directions, expiry with backward-shift deletion in the index, a full table (overflow
+ * counted), a restarted analyzer re-indexing the slots it inherits, and strings extraction.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/core.h"
+#include "analyzer/strings.h"
+
+static struct shm_analysis A;
+static char session[64];
+
+static void make(uint64_t capacity)
+{
+    char err[SHM_ERR_MAX];
+    snprintf(session, sizeof session, "test-flows-%d", (int)getpid());
+    struct shm_analysis_config cfg = {256 << 10, 256 << 10, 64 << 10, capacity};
+    cr_assert_eq(shm_analysis_create(&A, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
+}
+
+static void teardown(void)
+{
+    shm_analysis_close(&A, true);
+}
+
+/* A UDP/IPv4 Ethernet frame from 10.0.x.y:sport to 10.1.0.1:53. */
+static uint32_t udp_frame(uint8_t *f, unsigned host, uint16_t sport, int reply)
+{
+    static const uint8_t tmpl[42] = {2,    0, 0,  0,  0, 1, 2, 0, 0,  0,  0, 2, 0x08, 0x00,
+                                     0x45, 0, 0,  28, 0, 0, 0, 0, 64, 17, 0, 0, 10,   0,
+                                     0,    0, 10, 1,  0, 1, 0, 0, 0,  53, 0, 8, 0,    0};
+    memcpy(f, tmpl, sizeof tmpl);
+    uint8_t src[4] = {10, 0, (uint8_t)(host >> 8), (uint8_t)host}, dst[4] = {10, 1, 0, 1};
+    memcpy(f + 26, reply ? dst : src, 4);
+    memcpy(f + 30, reply ? src : dst, 4);
+    uint16_t sp = reply ? 53 : sport, dp = reply ? sport : 53;
+    f[34] = (uint8_t)(sp >> 8), f[35] = (uint8_t)sp, f[36] = (uint8_t)(dp >> 8),
+    f[37] = (uint8_t)dp;
+    return 42;
+}
+
+static void feed(struct analyzer *an, unsigned host, int reply, uint64_t ts, uint64_t seq)
+{
+    uint8_t f[64];
+    struct shm_record m = {.seq = seq, .ts_ns = ts};
+    m.len = m.wire_len = udp_frame(f, host, (uint16_t)(1000 + host), reply);
+    analyzer_frame(an, &m, f, 1);
+}
+
+static uint64_t flow_packets(unsigned host, int dir)
+{
+    for (uint64_t i = 0; i < A.flow_capacity; i++) {
+        struct shm_flow f;
+        if (!shm_flow_read(&A, i, &f)) continue;
+        const uint8_t *addr = f.key.addr_a[1] == 0 ? f.key.addr_a : f.key.addr_b;
+        if (addr[2] == (uint8_t)(host >> 8) && addr[3] == (uint8_t)host && f.key.proto == 17) {
+            int host_is_a = f.key.addr_a[1] == 0;
+            return f.packets[host_is_a ? dir : 1 - dir];
+        }
+    }
+    return UINT64_MAX;
+}
+
+TestSuite(flows, .fini = teardown);
+
+Test(flows, counts_match_a_reference_model_through_expiry)
+{
+    make(512);
+    static struct analyzer an;
+    struct analyzer_config cfg = {0};
+    cr_assert_eq(analyzer_init(&an, &A, &cfg, 1), 0);
+    enum { HOSTS = 400 };
+    static uint64_t model[HOSTS][2], last_seen[HOSTS];
+    uint64_t ts = 1000ull * 1000000000ull, seq = 0;
+    uint64_t x = 12345;
+    for (int round = 0; round < 40; round++) {
+        /* A changing working set: some hosts go idle long enough to expire. */
+        for (int i = 0; i < 2000; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            unsigned host = (unsigned)(x % 100) + (unsigned)(round % 4) * 100;
+            int reply = (x >> 20) & 1;
+            uint64_t t = ts + (uint64_t)i * 1000000ull;
+            if (last_seen[host] && t - last_seen[host] > FLOW_IDLE_NS + 1000000000ull)
+                model[host][0] = model[host][1] = 0; /* it expired: a new flow starts */
+            feed(&an, host, reply, t, seq++);
+            model[host][reply]++;
+            last_seen[host] = t;
+        }
+        ts += 61ull * 1000000000ull;  /* every 4th round a host set has been idle > 120 s */
+        feed(&an, 399, 0, ts, seq++); /* a tick at the new time expires idle flows */
+        model[399][0]++;
+        last_seen[399] = ts;
+        for (unsigned h = 0; h < HOSTS; h++) {
+            if (!last_seen[h]) continue;
+            uint64_t idle = ts - last_seen[h];
+            uint64_t p0 = flow_packets(h, 0), p1 = flow_packets(h, 1);
+            if (idle > FLOW_IDLE_NS + 2000000000ull) {
+                cr_assert_eq(p0, UINT64_MAX, "host %u idle %llus should have expired", h,
+                             (unsigned long long)(idle / 1000000000ull));
+                model[h][0] = model[h][1] = 0;
+            } else if (idle < FLOW_IDLE_NS - 2000000000ull) {
+                cr_assert_eq(p0, model[h][0], "round %d host %u a->b: %llu vs model %llu", round, h,
+                             (unsigned long long)p0, (unsigned long long)model[h][0]);
+                cr_assert_eq(p1, model[h][1], "round %d host %u b->a", round, h);
+            }
+        }
+    }
+    cr_assert_gt(atomic_load(&A.hdr->flows_expired), 100);
+    cr_assert_eq(atomic_load(&A.hdr->flows_overflow), 0);
+    analyzer_fini(&an);
+}
+
+Test(flows, a_full_table_counts_overflow_and_keeps_existing_flows)
+{
+    make(64);
+    static struct analyzer an;
+    struct analyzer_config cfg = {0};
+    cr_assert_eq(analyzer_init(&an, &A, &cfg, 1), 0);
+    uint64_t ts = 5000ull * 1000000000ull;
+    for (unsigned h = 0; h < 100; h++) feed(&an, h, 0, ts, h);
+    cr_assert_eq(atomic_load(&A.hdr->flows_active), 64);
+    cr_assert_eq(atomic_load(&A.hdr->flows_overflow), 36);
+    feed(&an, 5, 1, ts, 200);
+    cr_assert_eq(flow_packets(5, 1), 1);
+    analyzer_fini(&an);
+}
+
+Test(flows, a_restarted_analyzer_continues_the_same_flows)
+{
+    make(128);
+    static struct analyzer an;
+    struct analyzer_config cfg = {0};
+    cr_assert_eq(analyzer_init(&an, &A, &cfg, 1), 0);
+    uint64_t ts = 7000ull * 1000000000ull;
+    for (unsigned i = 0; i < 300; i++) feed(&an, i % 30, i % 2, ts + i, i);
+    analyzer_fini(&an); /* the first analyzer is gone; the slots stay */
+    static struct analyzer an2;
+    cr_assert_eq(analyzer_init(&an2, &A, &cfg, 1), 0);
+    cr_assert_eq(atomic_load(&A.hdr->flows_active), 30);
+    for (unsigned i = 0; i < 30; i++) feed(&an2, i, 0, ts + 1000 + i, 300 + i);
+    cr_assert_eq(atomic_load(&A.hdr->flows_active), 30, "no duplicate flows after restart");
+    /* Host 7 sent nothing before (i % 30 == 7 means odd i: replies only), one packet after. */
+    cr_assert_eq(flow_packets(7, 0), 1);
+    cr_assert_eq(flow_packets(7, 1), 10);
+    cr_assert_eq(flow_packets(8, 0), 11);
+    analyzer_fini(&an2);
+}
+
+struct collected {
+    char text[8][64];
+    uint32_t off[8];
+    int n;
+};
+
+static void collect(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+{
+    struct collected *c = ctx;
+    if (c->n < 8) {
+        snprintf(c->text[c->n], sizeof c->text[0], "%.*s", (int)len, (const char *)run);
+        c->off[c->n++] = offset;
+    }
+}
+
+Test(flows, strings_are_printable_runs_of_the_minimum_length)
+{
+    make(16);
+    const uint8_t bytes[] = "\x01\x02GET /index\x00ab\x00\x7f"
+                            "abcd\xff"
+                            "xyz";
+    struct collected c = {0};
+    unsigned n = strings_scan(bytes, 0, sizeof bytes - 1, 4, collect, &c);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(c.text[0], "GET /index");
+    cr_assert_eq(c.off[0], 2);
+    cr_assert_str_eq(c.text[1], "abcd");
+    /* A run longer than a record is cut into pieces, none lost. */
+    static uint8_t longrun[SHM_STRING_MAX * 2 + 10];
+    memset(longrun, 'a', sizeof longrun);
+    struct collected c2 = {0};
+    cr_assert_eq(strings_scan(longrun, 0, sizeof longrun, 4, collect, &c2), 3);
+    cr_assert_eq(c2.off[1], SHM_STRING_MAX);
+}
+
+/* The reference: every maximal printable run (ASCII 0x20..0x7e and tab), cut into record-sized
+ * pieces, the way strings(1) would find them byte by byte. */
+static int ref_printable(uint8_t c)
+{
+    return (c >= 0x20 && c < 0x7f) || c == '\t';
+}
+
+struct runs {
+    uint32_t off[4096], len[4096];
+    int n;
+};
+
+static void record_run(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+{
+    struct runs *r = ctx;
+    (void)run;
+    if (r->n < 4096) r->off[r->n] = offset, r->len[r->n++] = len;
+}
+
+static void reference_scan(const uint8_t *b, uint32_t from, uint32_t to, uint32_t min_len,
+                           struct runs *r)
+{
+    uint32_t i = from;
+    while (i < to) {
+        if (!ref_printable(b[i])) {
+            i++;
+            continue;
+        }
+        uint32_t end = i;
+        while (end < to && ref_printable(b[end])) end++;
+        for (uint32_t s = i; end - s >= min_len;) {
+            uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
+            record_run(r, s, b + s, len);
+            s += len;
+        }
+        i = end;
+    }
+}
+
+Test(flows, strings_scan_agrees_with_a_byte_by_byte_reference)
+{
+    make(16);
+    static uint8_t buf[3000];
+    static struct runs got, want;
+    uint64_t x = 0x1234567;
+    for (int round = 0; round < 4000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint32_t len = (uint32_t)(x % sizeof buf);
+        unsigned density = (unsigned)((x >> 12) % 100); /* percent printable */
+        for (uint32_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            unsigned roll = (unsigned)(x % 100);
+            uint8_t c = (uint8_t)(x >> 24);
+            if (roll < density)
+                c = (x >> 40) % 16 == 0 ? '\t' : (uint8_t)(0x20 + (x >> 32) % 95);
+            else if (ref_printable(c))
+                c = (x >> 40) % 2 ? 0x7f : 0x00;
+            buf[i] = c;
+        }
+        uint32_t from = len ? (uint32_t)((x >> 8) % (len / 4 + 1)) : 0;
+        uint32_t to = len - (len ? (uint32_t)((x >> 20) % (len / 4 + 1)) : 0);
+        if (to < from) to = from;
+        uint32_t min_len = 1 + (uint32_t)((x >> 30) % 8);
+        got.n = want.n = 0;
+        strings_scan(buf, from, to, min_len, record_run, &got);
+        reference_scan(buf, from, to, min_len, &want);
+        cr_assert_eq(got.n, want.n, "round %d (len %u, density %u%%, min %u): %d runs, want %d",
+                     round, len, density, min_len, got.n, want.n);
+        for (int k = 0; k < got.n; k++) {
+            cr_assert_eq(got.off[k], want.off[k], "round %d run %d offset", round, k);
+            cr_assert_eq(got.len[k], want.len[k], "round %d run %d length", round, k);
+        }
+    }
+}

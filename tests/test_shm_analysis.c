@@ -1,0 +1,121 @@
+/*
+ * test_shm_analysis.c — segment 2: creation and read-only attach, seqlocked flow and series
+ * slots, summary record encoding, and hostile bytes (geometry outside the segment, unterminated
+ * strings) rejected with a message.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "ring_util.h"
+#include "shm/analysis.h"
+#include "shm/seqlock.h"
+
+static struct shm_analysis A;
+static char session[64];
+
+static void make_analysis(void)
+{
+    char err[SHM_ERR_MAX];
+    struct shm_analysis_config cfg = {1 << 20, 1 << 20, 1 << 18, 64};
+    test_session_name(session, sizeof session, "analysis");
+    cr_assert_eq(shm_analysis_create(&A, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
+    snprintf(shm_analysis_names_rw(&A)->proto[3], SHM_NAME_LEN, "TCP");
+    shm_segment_publish(&A.seg);
+}
+
+static void teardown(void)
+{
+    shm_analysis_close(&A, true);
+}
+
+TestSuite(analysis, .init = make_analysis, .fini = teardown);
+
+Test(analysis, reader_sees_flows_series_and_names)
+{
+    struct shm_flow *f = &A.flows[5];
+    seqlock_write_begin(&f->lock);
+    f->id = 42;
+    f->packets[0] = 7;
+    f->key.proto = 6;
+    seqlock_write_end(&f->lock);
+    struct shm_series_bucket *b = &A.series[9];
+    seqlock_write_begin(&b->lock);
+    b->sec = 1700000000;
+    b->packets = 11;
+    seqlock_write_end(&b->lock);
+
+    struct shm_analysis R;
+    char err[SHM_ERR_MAX];
+    cr_assert_eq(shm_analysis_attach(&R, session, err, sizeof err), 0, "%s", err);
+    struct shm_flow out;
+    cr_assert(shm_flow_read(&R, 5, &out));
+    cr_assert_eq(out.id, 42);
+    cr_assert_eq(out.packets[0], 7);
+    cr_assert_not(shm_flow_read(&R, 4, &out), "empty slot");
+    cr_assert_not(shm_flow_read(&R, 64, &out), "out of range");
+    struct shm_series_bucket sb;
+    cr_assert(shm_series_read(&R, 9, &sb));
+    cr_assert_eq(sb.packets, 11);
+    char name[SHM_NAME_LEN];
+    shm_analysis_proto_name(&R, 3, name, sizeof name);
+    cr_assert_str_eq(name, "TCP");
+    shm_analysis_proto_name(&R, 999, name, sizeof name);
+    cr_assert_str_eq(name, "?");
+    shm_analysis_detach(&R);
+}
+
+Test(analysis, a_slot_being_written_is_never_returned)
+{
+    struct shm_flow *f = &A.flows[1];
+    f->id = 9;
+    seqlock_write_begin(&f->lock); /* the writer died mid-update */
+    struct shm_flow out;
+    cr_assert_not(shm_flow_read(&A, 1, &out));
+}
+
+Test(analysis, summaries_round_trip_and_truncate_safely)
+{
+    uint8_t buf[SHM_SUMMARY_MAX];
+    struct shm_pkt_summary fx = {.flow_id = 3, .proto = 4, .flags = SHM_PKT_MALFORMED};
+    uint32_t n =
+        shm_summary_encode(buf, sizeof buf, &fx, "10.0.0.1", "10.0.0.2", "DNS", "A? example.com.");
+    struct shm_summary_view v;
+    cr_assert(shm_summary_decode(buf, n, &v));
+    cr_assert_str_eq(v.src, "10.0.0.1");
+    cr_assert_str_eq(v.info, "A? example.com.");
+    cr_assert_eq(v.fixed.flow_id, 3);
+    char big[3000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    n = shm_summary_encode(buf, 64, &fx, big, big, big, big);
+    cr_assert_leq(n, 64);
+    cr_assert(shm_summary_decode(buf, n, &v));
+    for (uint32_t cut = 0; cut < n; cut++) /* a record cut anywhere is rejected */
+        cr_assert_not(shm_summary_decode(buf, cut, &v), "cut at %u accepted", cut);
+    memset(buf, 'A', sizeof buf); /* no terminators at all */
+    cr_assert_not(shm_summary_decode(buf, sizeof buf, &v));
+}
+
+Test(analysis, corrupted_geometry_is_rejected_with_a_message)
+{
+    size_t offs[] = {
+        offsetof(struct shm_analysis_hdr, names_off),
+        offsetof(struct shm_analysis_hdr, flow_off),
+        offsetof(struct shm_analysis_hdr, flow_capacity),
+        offsetof(struct shm_analysis_hdr, series_off),
+        offsetof(struct shm_analysis_hdr, series_count),
+        offsetof(struct shm_analysis_hdr, detail) + offsetof(struct shm_ring_hdr, data_size),
+        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_ring_hdr, desc_count)};
+    uint64_t values[] = {UINT64_MAX - 7, 1ull << 45, 1ull << 40, 8, 0, 1ull << 50, 3};
+    for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        uint8_t *copy = aligned_alloc(4096, (A.seg.size + 4095) & ~(size_t)4095);
+        memcpy(copy, A.seg.base, A.seg.size);
+        memcpy(copy + offs[i], &values[i], 8);
+        struct shm_analysis R = {0};
+        char err[SHM_ERR_MAX] = "";
+        cr_assert_neq(shm_analysis_open_mem(&R, copy, A.seg.size, false, err, sizeof err), 0,
+                      "case %zu accepted", i);
+        cr_assert_gt(strlen(err), 5);
+        free(copy);
+    }
+}
