@@ -61,8 +61,8 @@ grep -qx 'F got 4 other 0' "$WORK/dump" || fail "socket filter: $(grep '^F' "$WO
 echo close >&"$PROBE_IN"
 read -r -t 10 line <&"$PROBE_OUT" || fail "no answer to close"
 [ "$line" = "CLOSED mode=closed" ] || fail "close: $line"
-ip netns exec "$NSA" bpftool net show dev "$IFA" | grep -q flowcount &&
-    fail "still attached after flowcount_close"
+net=$(ip netns exec "$NSA" bpftool net show dev "$IFA")
+grep -q flowcount <<<"$net" && fail "still attached after flowcount_close: $net"
 echo quit >&"$PROBE_IN"
 wait "$PROBE_CHILD" || fail "probe exited with an error"
 PROBE_CHILD=

@@ -27,6 +27,7 @@ bpftool prog show id "$in_id" >/dev/null 2>&1 && fail "program $in_id survived k
 bpftool prog show id "$eg_id" >/dev/null 2>&1 && fail "program $eg_id survived kill -9"
 net=$(ip netns exec "$NSA" bpftool net show dev "$IFA")
 grep -q flowcount <<<"$net" && fail "bpftool net show still lists: $net"
-ip netns exec "$NSA" tc filter show dev "$IFA" ingress | grep -q . && fail "TC filter left"
+tcf=$(ip netns exec "$NSA" tc filter show dev "$IFA" ingress)
+[ -n "$tcf" ] && fail "TC filter left: $tcf"
 echo "after kill -9: no link, no program, no filter"
 echo PASS

@@ -52,8 +52,11 @@ echo "after an unprivileged exit: 2 stale filters (documented)"
 start_probe --tc
 [ "$(filters)" = 2 ] || fail "expected the stale filters replaced, found $(filters)"
 new_in=$(sed -n 's/.*ingress=\([0-9]*\).*/\1/p' <<<"$READY")
-ip netns exec "$NSA" bpftool net show dev "$IFA" | grep -q "clsact/ingress flowcount_ingre:\[$new_in\]" ||
-    fail "the ingress filter is not the new program $new_in"
+# Read the whole listing before matching: under pipefail, a grep -q that stops early would
+# SIGPIPE bpftool (it writes section by section) and fail the pipeline.
+net=$(ip netns exec "$NSA" bpftool net show dev "$IFA")
+grep -q "clsact/ingress flowcount_ingre:\[$new_in\]" <<<"$net" ||
+    fail "the ingress filter is not the new program $new_in: $net"
 kill -9 "$PROBE_CHILD"
 wait "$PROBE_CHILD" 2>/dev/null || true
 PROBE_CHILD=

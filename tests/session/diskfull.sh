@@ -33,7 +33,7 @@ n=$(frames_in "$WORK/tiny/out.pcap")
 [ "$(tshark -r "$WORK/tiny/out.pcap" 2>/dev/null | wc -l)" = "$n" ] || fail "tshark disagrees on the count"
 grep -q "holds the $n complete packets" "$LOG" || fail "message does not give the $n packets: $(grep packrat-record "$LOG")"
 [ "$n" -gt 0 ] || fail "nothing was written before the disk filled"
-tshark -r "$WORK/tiny/out.pcap" -q 2>&1 | grep -qi "cut short\|appears to have been cut" && fail "tshark sees a cut record"
+grep -qi "cut short\|appears to have been cut" <<<"$(tshark -r "$WORK/tiny/out.pcap" -q 2>&1)" && fail "tshark sees a cut record"
 "$RINGDUMP" -s "$SESSION" -w "$WORK/ring.pcap" -t 300 2>/dev/null || true
 pcap_text "$WORK/ring.pcap" >"$WORK/ring.txt"
 pcap_text "$WORK/tiny/out.pcap" >"$WORK/out.txt"

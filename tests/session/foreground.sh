@@ -18,7 +18,7 @@ unprivileged "$(field capture_pid)" capture
 wait_for 5 sh -c "$PACKRAT status $SESSION | grep -q analyzer_alive=1" || fail "no analyzer"
 unprivileged "$(field analyzer_pid)" analyzer
 send_bg 2000 50
-tmx capture-pane -p -t main:front | grep -q "Packets" || fail "no TUI on the terminal"
+grep -q "Packets" <<<"$(tmx capture-pane -p -t main:front)" || fail "no TUI on the terminal"
 
 viewer second
 wait_for 5 viewers_are 2 || fail "expected 2 viewers: $(status)"
@@ -41,7 +41,7 @@ wait_for 5 sh -c "$PACKRAT status $SESSION 2>/dev/null | grep -q 'state=ended'" 
 [ "$(field frames_received)" = 25 ] || fail "-c 25 captured $(field frames_received)"
 sleep 4 # longer than a viewer's grace after a capture that died
 kill -0 "$(window_pid counted)" 2>/dev/null || fail "the TUI left after capture stopped at -c"
-tmx capture-pane -p -t main:counted | grep -q "pkts 25" || fail "TUI does not show the 25 packets"
+grep -q "pkts 25" <<<"$(tmx capture-pane -p -t main:counted)" || fail "TUI does not show the 25 packets"
 tmx send-keys -t main:counted q
 wait_for 3 no_session_files || fail "-c session left: $(ls /dev/shm/packrat."$SESSION".*)"
 

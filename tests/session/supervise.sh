@@ -55,7 +55,7 @@ send_wait
 command -v tmux >/dev/null || fail "tmux is needed"
 viewer v1
 wait_for 5 viewers_are 1 || fail "viewer did not attach"
-on_screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t main:v1 | grep -q "$1"; }
+on_screen() { grep -q "$1" <<<"$(tmux -L "$TMUX_SOCK" capture-pane -p -t main:v1)"; }
 wait_for 3 on_screen "analyzer running" || fail "viewer does not show the analyzer running"
 ANA=$(field analyzer_pid)
 kill -9 "$ANA"

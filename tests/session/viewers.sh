@@ -35,7 +35,7 @@ send_wait
 # ---- 2: kill -9 capture ---------------------------------------------------------------------
 kill -9 "$CAP"
 t0=$(date +%s%N)
-shown() { tmx capture-pane -p -t main:v1 2>/dev/null | grep -q "capture gone"; }
+shown() { grep -q "capture gone" <<<"$(tmx capture-pane -p -t main:v1 2>/dev/null)"; }
 wait_for 2 shown || fail "v1 does not show that capture is gone"
 ms=$((($(date +%s%N) - t0) / 1000000))
 shown_ms=$ms

@@ -41,7 +41,7 @@ expect v '^0090  6f 77 6e 2d 70 61 79 6c  6f 61 64 2d 31 32 33 34  own-payload-1
 # dump in reverse video.
 keys v Home
 for _ in $(seq 40); do
-    screen v | grep -q '── bytes 26-29 ──' && break
+    grep -q '── bytes 26-29 ──' <<<"$(screen v)" && break
     keys v j
     sleep 0.05
 done
@@ -79,7 +79,7 @@ keys v s
 expect v 'sorted by bytes\)'
 # Select the DNS flow and filter Packets to it.
 for _ in 1 2 3 4 5; do
-    screen v | grep -q '^ DNS 10\.1\.1\.1:5353 <> 10\.1\.1\.53:53' && break
+    grep -q '^ DNS 10\.1\.1\.1:5353 <> 10\.1\.1\.53:53' <<<"$(screen v)" && break
     keys v j
     sleep 0.1
 done

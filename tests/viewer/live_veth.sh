@@ -34,7 +34,7 @@ expect v '^. IPv4 +bytes 14-33 \(20\)'
 expect v '^. TCP +bytes 34-53 \(20\)'
 keys v Home
 for _ in $(seq 40); do
-    screen v | grep -q '── bytes 26-29 ──' && break
+    grep -q '── bytes 26-29 ──' <<<"$(screen v)" && break
     keys v j
     sleep 0.05
 done
@@ -53,7 +53,7 @@ expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +20 +20 '
 # The kernel's flow counter (capture loads it by default): the selected HTTP flow's details show
 # its exact counts and that nothing was missing from the ring (published about once a second).
 for _ in 1 2 3 4 5; do
-    screen v | grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' && break
+    grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' <<<"$(screen v)" && break
     keys v j
     sleep 0.1
 done

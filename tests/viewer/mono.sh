@@ -16,7 +16,7 @@ hl=$(python3 "$(dirname "$0")/reverse_bytes.py" "$WORK/esc.txt" 0000 --no-colour
 [ "$hl" = "0 1 2 3 4 5 6 7 8 9 10 11 12 13" ] || fail "no reverse video on exactly bytes 0-13 without colour: [$hl]"
 keys m 5
 expect m '^packets/s +.*[.,~=+*#-]+ +max 6 now 1'
-screen m | grep -q '[▁▂▃▄▅▆▇█]' && fail "block glyphs in a C locale"
-LC_ALL=C screen m | grep -qP '[^\x00-\x7f]' && { screen m >&2; fail "non-ASCII output in a C locale"; }
+grep -q '[▁▂▃▄▅▆▇█]' <<<"$(screen m)" && fail "block glyphs in a C locale"
+LC_ALL=C grep -qP '[^\x00-\x7f]' <<<"$(screen m)" && { screen m >&2; fail "non-ASCII output in a C locale"; }
 quit_viewer m
 echo "ok: mono highlight by reverse video, ASCII sparklines"

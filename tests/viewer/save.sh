@@ -35,7 +35,7 @@ diff -u "$WORK/exp.txt" "$WORK/act.txt" >&2 || fail "udp.pcap differs from the c
 keys v 4
 expect v '^HTTP +10\.1\.1\.1:40000'
 for _ in 1 2 3 4 5; do
-    screen v | grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' && break
+    grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' <<<"$(screen v)" && break
     keys v j
     sleep 0.1
 done

@@ -23,7 +23,7 @@ start_viewer k 120 40
 sleep 0.15
 keys k x
 sleep 0.25
-screen k | grep -qE '1 Packets' || { screen k >&2; fail "a key did not skip the splash"; }
+grep -qE '1 Packets' <<<"$(screen k)" || { screen k >&2; fail "a key did not skip the splash"; }
 quit_viewer s
 quit_viewer k
 echo "ok: splash at 0.3 s, gone at 1.5 s, skipped by a key"
