@@ -127,15 +127,13 @@ static void publish(struct analyzer *an, const struct shm_record *meta, const ui
             .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .flags = flags, .aux = meta->seq};
         shm_ring_commit(&a->summary, &m);
     }
-    uint32_t n = detail_encode(d, an->record, sizeof an->record);
-    if (n) {
-        uint8_t *p = shm_ring_reserve(&a->detail, meta->seq, n);
-        if (p) {
-            memcpy(p, an->record, n);
-            struct shm_record m = {
-                .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .aux = meta->seq};
-            shm_ring_commit(&a->detail, &m);
-        }
+    /* Packed straight into the ring: a staging copy would move ~1 KB more per frame. */
+    uint32_t n = detail_size(d);
+    uint8_t *p = shm_ring_reserve(&a->detail, meta->seq, n);
+    if (p) {
+        detail_encode(d, p, n); /* cannot fail: n is exactly its size */
+        struct shm_record m = {.ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .aux = meta->seq};
+        shm_ring_commit(&a->detail, &m);
     }
     uint32_t from = d->m.payload_caplen ? d->m.payload_offset : 0;
     uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;

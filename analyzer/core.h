@@ -40,7 +40,6 @@ struct analyzer {
     struct dissection d;
     uint64_t last_sec;
     uint64_t frame_number; /* 1-based count for frame.number in batch output */
-    uint8_t record[SHM_DETAIL_MAX];
 };
 
 /* Sets up the pipeline over an analysis segment this process writes. */

@@ -5,6 +5,13 @@
 
 #include <string.h>
 
+uint32_t detail_size(const struct dissection *d)
+{
+    return (uint32_t)(sizeof(struct detail_hdr) + d->nlayers * sizeof d->layers[0] +
+                      d->nevents * sizeof d->events[0] + d->nfields * sizeof d->fields[0] +
+                      d->pool_used);
+}
+
 uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
 {
     struct detail_hdr h = {

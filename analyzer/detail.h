@@ -36,6 +36,9 @@ struct detail_hdr {
      DISSECT_MAX_EVENTS * sizeof(struct dissect_event_rec) +                                       \
      DISSECT_MAX_FIELDS * sizeof(struct dissect_field) + DISSECT_POOL_SIZE)
 
+/* Bytes the packed form of d takes (what detail_encode() writes). */
+uint32_t detail_size(const struct dissection *d);
+
 /* Packs d into buf; returns the length, or 0 when cap is too small. */
 uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap);
 
