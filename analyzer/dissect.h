@@ -41,9 +41,10 @@
  *     // and d.events; render later with dissect_field_text() on the copy.
  *
  * Names: every field id has a Wireshark display-filter name (dissect_field_info(id)->name), so
- * a viewer filter or JSON consumer can use the names it knows from Wireshark. tcp.seq/tcp.ack
- * hold the raw numbers (Wireshark shows relative ones under those names, raw ones as
- * tcp.seq_raw/tcp.ack_raw). DNS fields carry their section in dissect_field.flags.
+ * a viewer filter or JSON consumer can use the names it knows from Wireshark. A name never
+ * means something else than there: the raw TCP numbers are tcp.seq_raw/tcp.ack_raw, as in
+ * Wireshark (whose tcp.seq/tcp.ack are relative to the stream, which frame-by-frame dissection
+ * does not know). DNS fields carry their section in dissect_field.flags.
  */
 #ifndef PACKRAT_ANALYZER_DISSECT_H
 #define PACKRAT_ANALYZER_DISSECT_H
@@ -303,8 +304,8 @@ enum dissect_fmt {
     X(ICMPV6_OPT_PREFIX_LEN, "icmpv6.opt.prefix.length", "Prefix length", DF_UINT)                 \
     X(TCP_SRCPORT, "tcp.srcport", "Source port", DF_UINT)                                          \
     X(TCP_DSTPORT, "tcp.dstport", "Destination port", DF_UINT)                                     \
-    X(TCP_SEQ, "tcp.seq", "Sequence number (raw)", DF_UINT)                                        \
-    X(TCP_ACK, "tcp.ack", "Acknowledgment number (raw)", DF_UINT)                                  \
+    X(TCP_SEQ, "tcp.seq_raw", "Sequence number (raw)", DF_UINT)                                    \
+    X(TCP_ACK, "tcp.ack_raw", "Acknowledgment number (raw)", DF_UINT)                              \
     X(TCP_HDR_LEN, "tcp.hdr_len", "Header length", DF_UINT)                                        \
     X(TCP_FLAGS, "tcp.flags", "Flags", DF_HEX16)                                                   \
     X(TCP_WINDOW, "tcp.window_size_value", "Window", DF_UINT)                                      \
