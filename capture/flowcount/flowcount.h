@@ -106,8 +106,9 @@ struct flowcount_totals {
 const char *flowcount_mode(const struct flowcount *fc);
 
 /*
- * Reads up to cap flows (in map order, not sorted) into out and the totals into tot (may be
- * NULL). Returns the number of flows read, or -1.
+ * Reads up to cap flows (sorted by key; the LRU hash and every CPU's flow cache merged) into out
+ * and the totals into tot (may be NULL). Returns the number of flows read, or -1. Exact when no
+ * frames are in flight; otherwise a lower bound of each count, never below the previous read's.
  */
 long flowcount_read(struct flowcount *fc, struct shm_kflow *out, size_t cap,
                     struct flowcount_totals *tot);
