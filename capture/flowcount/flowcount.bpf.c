@@ -166,10 +166,15 @@ static __always_inline void flush(struct fc_slot *s, struct fc_totals *t)
             return;
         }
     }
-    __sync_fetch_and_add(&v->packets[0], s->packets[0]);
-    __sync_fetch_and_add(&v->packets[1], s->packets[1]);
-    __sync_fetch_and_add(&v->bytes[0], s->bytes[0]);
-    __sync_fetch_and_add(&v->bytes[1], s->bytes[1]);
+    /* A locked add costs ~6 ns even when it adds 0, and a slot often saw one direction only. */
+    if (s->packets[0]) {
+        __sync_fetch_and_add(&v->packets[0], s->packets[0]);
+        __sync_fetch_and_add(&v->bytes[0], s->bytes[0]);
+    }
+    if (s->packets[1]) {
+        __sync_fetch_and_add(&v->packets[1], s->packets[1]);
+        __sync_fetch_and_add(&v->bytes[1], s->bytes[1]);
+    }
 }
 
 static __always_inline void count(struct __sk_buff *skb)
