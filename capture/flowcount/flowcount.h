@@ -98,8 +98,8 @@ void flowcount_close(struct flowcount *fc);
 struct flowcount_totals {
     uint64_t packets, bytes; /* every frame seen, both directions, IP or not */
     uint64_t non_ip;         /* of which not keyed (not IPv4/IPv6, or too short) */
-    uint64_t new_flows;      /* flows ever inserted; minus the live ones = evicted by the LRU */
-    uint64_t insert_fails;   /* frames counted in the totals only: no room for their flow */
+    uint64_t new_flows;      /* flows ever put in the LRU hash; minus its live ones = evicted */
+    uint64_t insert_fails;   /* flushes counted in the totals only: no room for their flow */
 };
 
 /* "tcx" or "tc" (clsact fallback); "closed" after flowcount_close. */
