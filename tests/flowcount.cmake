@@ -14,6 +14,7 @@ packrat_test(test_flowcount_table SOURCES flowcount/test_flowcount_table.c
 packrat_script_test(flowcount_exact tests/flowcount/exact.sh TIMEOUT 120)
 packrat_script_test(flowcount_tc_fallback tests/flowcount/tc_fallback.sh TIMEOUT 120)
 packrat_script_test(flowcount_bulk tests/flowcount/bulk.sh TIMEOUT 300)
+packrat_script_test(flowcount_cache tests/flowcount/cache.sh TIMEOUT 120)
 packrat_script_test(flowcount_kill tests/flowcount/kill.sh TIMEOUT 120)
 packrat_script_test(flowcount_overflow tests/flowcount/overflow.sh TIMEOUT 300)
 packrat_script_test(flowcount_unavailable tests/flowcount/unavailable.sh TIMEOUT 60)

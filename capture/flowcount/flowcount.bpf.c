@@ -3,12 +3,16 @@
  *
  * Attached at tcx (or TC clsact) ingress and egress of the capture interface, it sees every frame
  * the interface receives or sends, whatever the capture ring or the socket filter does with it
- * later, and adds its wire length to a per-flow counter in an LRU hash map keyed by the canonical
- * bidirectional flow key (see flowcount_maps.h for the exact rule the analyzer shares), plus
- * per-CPU totals of everything including non-IP frames. It never changes the packet and always
- * returns TCX_NEXT (-1): under tcx that lets the next program run; under clsact it is
- * TC_ACT_UNSPEC, which cls_bpf in direct-action mode treats as "continue with the next filter",
- * so a counter never overrides someone else's verdict (TC_ACT_OK would skip later filters).
+ * later, and adds its wire length to a per-flow counter keyed by the canonical bidirectional flow
+ * key (see flowcount_maps.h for the exact rule the analyzer shares), plus per-CPU totals of
+ * everything including non-IP frames. The per-flow counters live in an LRU hash fronted by a small
+ * direct-mapped per-CPU cache: a frame of a flow already in its CPU's slot costs a few plain adds,
+ * where a hash lookup with atomic adds cost about 30 ns (BPF_PROG_TEST_RUN: 38 -> 14 ns per IPv4
+ * frame), which is most of the 50 ns a frame may cost for the counter to stay on by default. It
+ * never changes the packet and always returns TCX_NEXT (-1): under tcx that lets the next program
+ * run; under clsact it is TC_ACT_UNSPEC, which cls_bpf in direct-action mode treats as "continue
+ * with the next filter", so a counter never overrides someone else's verdict (TC_ACT_OK would skip
+ * later filters).
  *
  * Header bytes are read directly from the linear part of the skb when they are there (the common
  * case, cheap) and with bpf_skb_load_bytes() otherwise (GRO'd or paged skbs), so a frame is never
@@ -52,6 +56,16 @@ struct {
     __type(key, __u32);
     __type(value, struct fc_totals);
 } totals SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct fc_cache);
+} cache SEC(".maps");
+
+/* Keeps the compiler from moving slot stores across the gen updates (see fc_slot). */
+#define compiler_barrier() asm volatile("" ::: "memory")
 
 /*
  * Copies len header bytes at off into buf (len a compile-time constant, a multiple of 2). The
@@ -115,6 +129,54 @@ static __always_inline int src_is_a(const __u32 *s, const __u32 *d, int words, _
     return sport <= dport;
 }
 
+/* Cache slot of a key: the key's 32-bit words folded and spread by a multiplicative hash (only
+ * the top bits are used, and they depend on every input bit). Cheap, not a defence against
+ * chosen collisions; a collision costs a flush, not a count. */
+static __always_inline __u32 slot_of(const struct fc_key *k)
+{
+    const __u32 *w = (const __u32 *)k;
+    __u32 h = w[0] ^ w[1] ^ w[2] ^ w[3] ^ w[4] ^ w[5] ^ w[6] ^ w[7] ^ w[8] ^ w[9];
+    return (h * 0x9E3779B1u) >> (32 - FC_CACHE_BITS);
+}
+
+static __always_inline int same_key(const struct fc_key *a, const struct fc_key *b)
+{
+    const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* Moves a slot's counts into the LRU hash. Several CPUs may flush the same flow at once, hence
+ * the atomic adds and the insert race handled below. */
+static __always_inline void flush(struct fc_slot *s, struct fc_totals *t)
+{
+    struct fc_value *v = bpf_map_lookup_elem(&flows, &s->key);
+    if (!v) {
+        struct fc_value nv = {
+            .packets = {s->packets[0], s->packets[1]},
+            .bytes = {s->bytes[0], s->bytes[1]},
+        };
+        if (bpf_map_update_elem(&flows, &s->key, &nv, BPF_NOEXIST) == 0) {
+            t->new_flows++;
+            return;
+        }
+        /* Another CPU inserted the same flow between our lookup and update. */
+        v = bpf_map_lookup_elem(&flows, &s->key);
+        if (!v) {
+            t->insert_fails++;
+            return;
+        }
+    }
+    /* A locked add costs ~6 ns even when it adds 0, and a slot often saw one direction only. */
+    if (s->packets[0]) {
+        __sync_fetch_and_add(&v->packets[0], s->packets[0]);
+        __sync_fetch_and_add(&v->bytes[0], s->bytes[0]);
+    }
+    if (s->packets[1]) {
+        __sync_fetch_and_add(&v->packets[1], s->packets[1]);
+        __sync_fetch_and_add(&v->bytes[1], s->bytes[1]);
+    }
+}
+
 static __always_inline void count(struct __sk_buff *skb)
 {
     if (hook_only) return; /* a load-time constant: the verifier removes the dead branch */
@@ -130,7 +192,7 @@ static __always_inline void count(struct __sk_buff *skb)
     t->packets++; /* per-CPU value: no other CPU writes it, no atomic needed */
     t->bytes += wire;
 
-    struct fc_key k = {};
+    struct fc_key k __attribute__((aligned(8))) = {};
     __u32 off = 0;
     __u16 proto;
 
@@ -231,24 +293,27 @@ static __always_inline void count(struct __sk_buff *skb)
     k.port_b = dir ? ports[0] : ports[1];
     dir &= 1;
 
-    struct fc_value *v = bpf_map_lookup_elem(&flows, &k);
-    if (!v) {
-        struct fc_value nv = {};
-        nv.packets[dir] = 1;
-        nv.bytes[dir] = wire;
-        if (bpf_map_update_elem(&flows, &k, &nv, BPF_NOEXIST) == 0) {
-            t->new_flows++;
-            return;
-        }
-        /* Another CPU inserted the same flow between our lookup and update. */
-        v = bpf_map_lookup_elem(&flows, &k);
-        if (!v) {
-            t->insert_fails++;
-            return;
-        }
+    struct fc_cache *c = bpf_map_lookup_elem(&cache, &zero);
+    if (!c) return; /* cannot happen for an array map */
+    struct fc_slot *s = &c->slot[slot_of(&k)];
+    if (same_key(&s->key, &k)) {
+        s->packets[dir] += 1; /* per-CPU slot: plain adds */
+        s->bytes[dir] += wire;
+        return;
     }
-    __sync_fetch_and_add(&v->packets[dir], 1);
-    __sync_fetch_and_add(&v->bytes[dir], wire);
+    /* gen goes odd before the flush: a reader that sees the flushed counts in the hash then
+     * sees this slot as changing, never its old key with the same counts still in it. */
+    __u64 g = s->gen;
+    s->gen = g + 1;
+    compiler_barrier();
+    if (s->key.ip_version) flush(s, t);
+    __builtin_memcpy(&s->key, &k, sizeof k);
+    s->packets[dir] = 1;
+    s->packets[!dir] = 0;
+    s->bytes[dir] = wire;
+    s->bytes[!dir] = 0;
+    compiler_barrier();
+    s->gen = g + 2;
     return;
 
 non_ip:

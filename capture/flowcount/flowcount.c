@@ -11,8 +11,10 @@
  * filter left behind by a killed or unprivileged capture can be recognised (by program name) and
  * replaced at the next start (see flowcount.h for what that fallback cannot clean up).
  *
- * Reading: the totals are a per-CPU array (summed here), the flows an LRU hash read with batch
- * lookups (get_next_key on kernels before 5.6), copied into segment 1's table under its seqlock.
+ * Reading: the totals are a per-CPU array (summed here); a flow's counts are its entry in the LRU
+ * hash (read with batch lookups, get_next_key on kernels before 5.6) plus its slot in each CPU's
+ * flow cache (flowcount_maps.h), merged by key here (read_merged) and copied into segment 1's
+ * table under its seqlock.
  *
  * Instances live in a small static table rather than on the heap so that flowcount_close() can be
  * idempotent on the same pointer (a closed slot is simply marked free) without leaking.
@@ -76,7 +78,12 @@ struct flowcount {
     struct fc_key *keys; /* publish buffers, max_entries each */
     struct fc_value *vals;
     struct shm_kflow *flows;
-    struct fc_totals *percpu; /* one per possible CPU */
+    struct fc_totals *percpu;           /* one per possible CPU */
+    struct fc_cache *cache_a, *cache_b; /* two copies of every CPU's flow cache */
+    struct shm_kflow *merged, *prev;    /* flow_cap each: this read and the last one, by key */
+    size_t nprev;
+    size_t flow_cap;     /* max_entries + one cache's slots per CPU: every flow one read can see */
+    size_t hash_entries; /* flows in the LRU hash at the last read (for "evicted") */
     int ncpus;
     bool no_batch; /* FLOWCOUNT_NO_BATCH: walk with get_next_key as kernels < 5.6 must */
 };
@@ -309,10 +316,17 @@ static void release(struct flowcount *fc)
     free(fc->vals);
     free(fc->flows);
     free(fc->percpu);
+    free(fc->cache_a);
+    free(fc->cache_b);
+    free(fc->merged);
+    free(fc->prev);
     fc->keys = NULL;
     fc->vals = NULL;
     fc->flows = NULL;
     fc->percpu = NULL;
+    fc->cache_a = fc->cache_b = NULL;
+    fc->merged = fc->prev = NULL;
+    fc->nprev = 0;
     fc->mode = FC_CLOSED;
 }
 
@@ -332,6 +346,9 @@ static struct flowcount *slot_take(void)
             fc->vals = NULL;
             fc->flows = NULL;
             fc->percpu = NULL;
+            fc->cache_a = fc->cache_b = NULL;
+            fc->merged = fc->prev = NULL;
+            fc->nprev = 0;
             return fc;
         }
     }
@@ -381,11 +398,17 @@ int flowcount_open_flags(struct flowcount **out, int ifindex, unsigned flags, ch
         shm_fail(err, errlen, "cannot count possible CPUs");
         goto fail;
     }
+    fc->flow_cap = fc->max_entries + (size_t)fc->ncpus * FC_CACHE_SLOTS;
     fc->keys = calloc(fc->max_entries, sizeof *fc->keys);
     fc->vals = calloc(fc->max_entries, sizeof *fc->vals);
-    fc->flows = calloc(fc->max_entries, sizeof *fc->flows);
+    fc->flows = calloc(fc->flow_cap, sizeof *fc->flows);
+    fc->merged = calloc(fc->flow_cap, sizeof *fc->merged);
+    fc->prev = calloc(fc->flow_cap, sizeof *fc->prev);
     fc->percpu = calloc((size_t)fc->ncpus, sizeof *fc->percpu);
-    if (!fc->keys || !fc->vals || !fc->flows || !fc->percpu) {
+    fc->cache_a = calloc((size_t)fc->ncpus, sizeof *fc->cache_a);
+    fc->cache_b = calloc((size_t)fc->ncpus, sizeof *fc->cache_b);
+    if (!fc->keys || !fc->vals || !fc->flows || !fc->merged || !fc->prev || !fc->percpu ||
+        !fc->cache_a || !fc->cache_b) {
         shm_fail(err, errlen, "out of memory for the flow table");
         goto fail;
     }
@@ -516,6 +539,105 @@ static long read_flows(struct flowcount *fc)
     return (long)n;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    const struct shm_kflow *x = a, *y = b;
+    return memcmp(&x->key, &y->key, sizeof x->key);
+}
+
+static void add_counts(struct shm_kflow *to, const struct shm_kflow *from)
+{
+    for (int d = 0; d < 2; d++) {
+        to->packets[d] += from->packets[d];
+        to->bytes[d] += from->bytes[d];
+    }
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/*
+ * One consistent-enough view of every flow, sorted by key, in fc->merged; returns how many.
+ *
+ * The program moves a slot's counts into the hash when another flow takes the slot, so a flow's
+ * counts may move while we read. The order of reads makes every view a lower bound, never a
+ * double count: the hash is read first and the caches after it, so counts flushed after the hash
+ * read are missed (not doubled), and counts flushed before it are in the hash while their slot
+ * already shows an odd or newer gen (the program makes gen odd before it flushes). A slot is used
+ * only when both copies show the same even gen: no flush or rewrite overlapped the first copy, so
+ * its key and counts belong together. This leans on store order in the JIT'd program and load
+ * order here, which x86 (TSO) gives; on weakly ordered CPUs a view taken while frames fly may be
+ * off for that one read. At rest every slot is stable and every view is exact.
+ * While frames fly, a flush racing the read can leave a flow short for one read: clamping every
+ * counter to the previous view's keeps published counts monotonic (each view is a lower bound of
+ * a count that only grows, so the maximum is one too), and a flow seen last time but absent now
+ * is kept when some slot was unstable (it may be the one in flight).
+ */
+static long read_merged(struct flowcount *fc)
+{
+    long nh = read_flows(fc);
+    if (nh < 0) return -1;
+    fc->hash_entries = (size_t)nh;
+    uint32_t zero = 0;
+    int cfd = bpf_map__fd(fc->skel->maps.cache);
+    if (bpf_map_lookup_elem(cfd, &zero, fc->cache_a) != 0) return -1;
+    if (bpf_map_lookup_elem(cfd, &zero, fc->cache_b) != 0) return -1;
+
+    size_t n = 0, unstable = 0;
+    for (long i = 0; i < nh; i++, n++) {
+        memcpy(&fc->merged[n].key, &fc->keys[i], sizeof fc->merged[n].key);
+        memcpy(fc->merged[n].packets, fc->vals[i].packets, sizeof fc->merged[n].packets);
+        memcpy(fc->merged[n].bytes, fc->vals[i].bytes, sizeof fc->merged[n].bytes);
+    }
+    for (int c = 0; c < fc->ncpus; c++) {
+        for (unsigned i = 0; i < FC_CACHE_SLOTS; i++) {
+            const struct fc_slot *a = &fc->cache_a[c].slot[i], *b = &fc->cache_b[c].slot[i];
+            if (a->gen != b->gen || (a->gen & 1)) {
+                unstable++;
+                continue;
+            }
+            if (!a->key.ip_version) continue; /* empty */
+            struct shm_kflow *f = &fc->merged[n++];
+            memcpy(&f->key, &a->key, sizeof f->key);
+            memcpy(f->packets, a->packets, sizeof f->packets);
+            memcpy(f->bytes, a->bytes, sizeof f->bytes);
+        }
+    }
+    qsort(fc->merged, n, sizeof *fc->merged, by_key);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (m && by_key(&fc->merged[m - 1], &fc->merged[i]) == 0)
+            add_counts(&fc->merged[m - 1], &fc->merged[i]);
+        else
+            fc->merged[m++] = fc->merged[i];
+    }
+
+    /* Clamp to the previous view (both sorted by key); carry its flows missing now only when a
+     * slot was unstable. Appended carried flows are re-sorted below. */
+    size_t j = 0, have = m;
+    for (size_t i = 0; i < have; i++) {
+        while (j < fc->nprev && by_key(&fc->prev[j], &fc->merged[i]) < 0) {
+            if (unstable && m < fc->flow_cap) fc->merged[m++] = fc->prev[j];
+            j++;
+        }
+        if (j < fc->nprev && by_key(&fc->prev[j], &fc->merged[i]) == 0) {
+            for (int d = 0; d < 2; d++) {
+                fc->merged[i].packets[d] =
+                    max_u64(fc->merged[i].packets[d], fc->prev[j].packets[d]);
+                fc->merged[i].bytes[d] = max_u64(fc->merged[i].bytes[d], fc->prev[j].bytes[d]);
+            }
+            j++;
+        }
+    }
+    for (; unstable && j < fc->nprev && m < fc->flow_cap; j++) fc->merged[m++] = fc->prev[j];
+    if (m > have) qsort(fc->merged, m, sizeof *fc->merged, by_key);
+    memcpy(fc->prev, fc->merged, m * sizeof *fc->merged);
+    fc->nprev = m;
+    return (long)m;
+}
+
 long flowcount_read(struct flowcount *fc, struct shm_kflow *out, size_t cap,
                     struct flowcount_totals *tot)
 {
@@ -525,14 +647,10 @@ long flowcount_read(struct flowcount *fc, struct shm_kflow *out, size_t cap,
     }
     struct flowcount_totals t;
     if (read_totals(fc, &t) != 0) return -1;
-    long n = read_flows(fc);
+    long n = read_merged(fc);
     if (n < 0) return -1;
     size_t m = (size_t)n < cap ? (size_t)n : cap;
-    for (size_t i = 0; i < m; i++) {
-        memcpy(&out[i].key, &fc->keys[i], sizeof out[i].key);
-        memcpy(out[i].packets, fc->vals[i].packets, sizeof out[i].packets);
-        memcpy(out[i].bytes, fc->vals[i].bytes, sizeof out[i].bytes);
-    }
+    memcpy(out, fc->merged, m * sizeof *out);
     if (tot) *tot = t;
     return (long)m;
 }
@@ -588,7 +706,7 @@ int flowcount_publish(struct flowcount *fc, struct shm_frames *frames)
         return -1;
     }
     struct flowcount_totals t;
-    long n = flowcount_read(fc, fc->flows, fc->max_entries, &t);
+    long n = flowcount_read(fc, fc->flows, fc->flow_cap, &t);
     if (n < 0) {
         char why[80];
         snprintf(why, sizeof why, "reading the kernel counters failed: %s", strerror(errno));
@@ -603,7 +721,7 @@ int flowcount_publish(struct flowcount *fc, struct shm_frames *frames)
     }
     char text[sizeof frames->hdr->kflow.status_text];
     /* Flows the LRU map had to evict lose their counts (the totals keep them): say how many. */
-    uint64_t evicted = t.new_flows > (uint64_t)n ? t.new_flows - (uint64_t)n : 0;
+    uint64_t evicted = t.new_flows > fc->hash_entries ? t.new_flows - fc->hash_entries : 0;
     snprintf(text, sizeof text, "counting (%s), %ld flows, %llu evicted, %llu not keyed",
              flowcount_mode(fc), n, (unsigned long long)evicted,
              (unsigned long long)(t.non_ip + t.insert_fails));

@@ -98,16 +98,17 @@ void flowcount_close(struct flowcount *fc);
 struct flowcount_totals {
     uint64_t packets, bytes; /* every frame seen, both directions, IP or not */
     uint64_t non_ip;         /* of which not keyed (not IPv4/IPv6, or too short) */
-    uint64_t new_flows;      /* flows ever inserted; minus the live ones = evicted by the LRU */
-    uint64_t insert_fails;   /* frames counted in the totals only: no room for their flow */
+    uint64_t new_flows;      /* flows ever put in the LRU hash; minus its live ones = evicted */
+    uint64_t insert_fails;   /* flushes counted in the totals only: no room for their flow */
 };
 
 /* "tcx" or "tc" (clsact fallback); "closed" after flowcount_close. */
 const char *flowcount_mode(const struct flowcount *fc);
 
 /*
- * Reads up to cap flows (in map order, not sorted) into out and the totals into tot (may be
- * NULL). Returns the number of flows read, or -1.
+ * Reads up to cap flows (sorted by key; the LRU hash and every CPU's flow cache merged) into out
+ * and the totals into tot (may be NULL). Returns the number of flows read, or -1. Exact when no
+ * frames are in flight; otherwise a lower bound of each count, never below the previous read's.
  */
 long flowcount_read(struct flowcount *fc, struct shm_kflow *out, size_t cap,
                     struct flowcount_totals *tot);

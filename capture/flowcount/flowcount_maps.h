@@ -36,7 +36,8 @@ struct fc_key {
     __u8 proto;
 };
 
-/* Per-flow counters, updated with atomic adds from every CPU. [0] a->b, [1] b->a. */
+/* Per-flow counters in the LRU hash, updated with atomic adds when a CPU's cache slot is flushed
+ * (several CPUs may flush the same flow at once). [0] a->b, [1] b->a. */
 struct fc_value {
     __u64 packets[2];
     __u64 bytes[2];
@@ -44,11 +45,36 @@ struct fc_value {
 
 /* Totals, one per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0): summed by the loader. */
 struct fc_totals {
-    __u64 packets;      /* every frame seen, IP or not */
-    __u64 bytes;        /* their wire lengths */
-    __u64 non_ip;       /* frames that were not IPv4/IPv6 (or were too short to key) */
-    __u64 new_flows;    /* flows inserted into the LRU map (minus live flows = evicted) */
-    __u64 insert_fails; /* a flow could not be inserted: its frame is in the totals only */
+    __u64 packets;   /* every frame seen, IP or not */
+    __u64 bytes;     /* their wire lengths */
+    __u64 non_ip;    /* frames that were not IPv4/IPv6 (or were too short to key) */
+    __u64 new_flows; /* flows inserted into the LRU map (minus its live flows = evicted) */
+    __u64
+        insert_fails; /* a flush found no room for its flow: those counts are in the totals only */
+};
+
+/*
+ * Per-CPU flow cache in front of the LRU hash (BPF_MAP_TYPE_PERCPU_ARRAY, one value, key 0).
+ * A frame whose flow sits in its slot is counted there with plain adds: no hash, no atomic, no
+ * shared cache line. A frame of another flow first flushes the slot's counts into the hash, then
+ * takes the slot. A flow's count is therefore the hash's plus every CPU's slot for that key.
+ * gen is odd while the program flushes the slot and rewrites it for a new flow, and grows by 2
+ * each time, so that the reader can tell a slot it copied whole from one it copied mid-rewrite
+ * (flowcount.c).
+ * An empty slot has key.ip_version 0 (never a keyed flow).
+ */
+#define FC_CACHE_BITS  8
+#define FC_CACHE_SLOTS (1u << FC_CACHE_BITS)
+
+struct fc_slot {
+    __u64 gen;
+    struct fc_key key; /* at offset 8: compared as five 64-bit words */
+    __u64 packets[2];
+    __u64 bytes[2];
+};
+
+struct fc_cache {
+    struct fc_slot slot[FC_CACHE_SLOTS]; /* 20 KiB: under the kernel's 32 KiB per-CPU value cap */
 };
 
 #define FC_MAP_ENTRIES_DEFAULT 16384u
