@@ -146,7 +146,8 @@ struct cap_copy_cfg {
 /*
  * Copies the num records of a retired TPACKET_V3 block (blk_len bytes, first record at off) into
  * the sink, each validated first; a record with impossible offsets ends the block and is counted
- * in *bad_records. Returns false once the sink's -c limit is reached.
+ * in *bad_records. Returns false once the sink's -c limit is reached. Into the shared ring the
+ * records are published in batches (ring_write.h); all of them by the time it returns.
  */
 bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t num,
                     const struct cap_copy_cfg *cfg, struct sink *s, uint64_t *bad_records);

@@ -116,6 +116,10 @@ struct shm_ring {
     /* writer-only: the record between reserve and commit */
     uint64_t pend_seq, pend_pos, pend_off, pend_end;
     uint32_t pend_len;
+    /* writer-only: private copies of the positions it publishes (ring_write.h), and the tail
+     * record's payload position, valid while w_tail_ok */
+    uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos;
+    bool w_tail_ok;
 };
 
 /* Metadata of one record, as the writer gives it and the reader gets it back. */
@@ -167,6 +171,9 @@ void shm_ring_shrink(struct shm_ring *r, uint32_t len);
 
 /* Writer: reserve + copy + commit at the next sequence. Returns the sequence or UINT64_MAX. */
 uint64_t shm_ring_append(struct shm_ring *r, struct shm_record *meta, const void *payload);
+
+/* The inline per-record writer (put / put_done / flush) that batches what it publishes. */
+#include "ring_write.h"
 
 /* Writer: wakes sleeping readers. Call after each batch, not after every record. */
 void shm_ring_wake(struct shm_ring *r);
