@@ -21,8 +21,9 @@
 #define VLAN_LEN    4u
 #define MAC_ADDRS   12u /* destination + source MAC: the tag goes right after them */
 
-int cap_tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off, struct cap_tframe *f,
-                     uint32_t *next)
+/* Inline in the block loops: the caller's cap_tframe then lives in registers, not on the stack. */
+static inline int tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off,
+                               struct cap_tframe *f, uint32_t *next)
 {
     const uint32_t hdr_len = sizeof(struct tpacket3_hdr);
     const uint32_t sll_off = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
@@ -54,6 +55,12 @@ int cap_tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off, struct 
     f->sll_addr = sll->sll_addr;
     *next = nxt ? off + nxt : 0;
     return 0;
+}
+
+int cap_tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off, struct cap_tframe *f,
+                     uint32_t *next)
+{
+    return tframe_parse(blk, blk_len, off, f, next);
 }
 
 void cap_frame_lengths(const struct cap_tframe *f, bool cooked, uint32_t snaplen, uint32_t *caplen,
@@ -162,7 +169,7 @@ static bool block_copy_generic(const uint8_t *blk, uint32_t blk_len, uint32_t of
     for (uint32_t i = 0; i < num && off; i++) {
         struct cap_tframe f;
         uint32_t next;
-        if (cap_tframe_parse(blk, blk_len, off, &f, &next) != 0) {
+        if (tframe_parse(blk, blk_len, off, &f, &next) != 0) {
             (*bad_records)++; /* the rest of the block cannot be located safely */
             break;
         }
@@ -216,7 +223,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
     for (uint32_t i = 0; i < num && off; i++) {
         struct cap_tframe f;
         uint32_t next;
-        if (cap_tframe_parse(blk, blk_len, off, &f, &next) != 0) {
+        if (tframe_parse(blk, blk_len, off, &f, &next) != 0) {
             (*bad_records)++; /* the rest of the block cannot be located safely */
             break;
         }
@@ -234,17 +241,17 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
         if (ahead < r->data_size) __builtin_prefetch(r->data + ahead, 1);
         uint32_t caplen, wire;
         uint16_t flags;
-        uint8_t *dst;
+        struct shm_ring_slot sl;
         if (!cooked && !f.vlan_valid && f.snaplen <= plain_max) {
             caplen = f.snaplen;
             wire = f.len;
-            if (!(dst = shm_ring_put(r, caplen))) continue;
-            copy_plain(dst, f.data, caplen, blk_len - (uint32_t)(f.data - blk));
+            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
+            copy_plain(sl.dst, f.data, caplen, blk_len - (uint32_t)(f.data - blk));
             flags = 0;
         } else {
             cap_frame_lengths(&f, cooked, cfg->snaplen, &caplen, &wire);
-            if (!(dst = shm_ring_put(r, caplen))) continue;
-            flags = cap_frame_build(dst, caplen, &f, cooked);
+            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
+            flags = cap_frame_build(sl.dst, caplen, &f, cooked);
         }
         if (caplen < wire) {
             flags |= SHM_FRAME_TRUNCATED;
@@ -259,7 +266,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             .direction = f.pkttype <= PACKET_OUTGOING ? f.pkttype : SHM_DIR_UNKNOWN,
             .flags = flags,
         };
-        shm_ring_put_done(r, &m);
+        shm_ring_put_done(r, &sl, &m);
         /* Publish now and then within a block too: a block can hold more frames than a small
          * ring has descriptors, and readers should not wait for a whole block. */
         if (!(r->w_seq & flush_mask)) shm_ring_flush(r);

@@ -158,21 +158,21 @@ uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
     if (!r->writable || len > r->max_record || seq < r->w_seq) return NULL;
     uint64_t next = r->w_seq;
     r->w_seq = seq; /* a larger seq leaves a gap; shm_ring_put() starts at w_seq */
-    uint8_t *dst = shm_ring_put(r, len);
+    r->pend = shm_ring_put(r, len);
     r->w_seq = next; /* until the commit, as readers see it */
-    return dst;
+    return r->pend.dst;
 }
 
 void shm_ring_shrink(struct shm_ring *r, uint32_t len)
 {
-    if (len >= r->pend_len) return;
-    r->pend_len = len;
-    r->pend_end = r->pend_pos + SHM_RING_ALIGN(len);
+    if (len >= r->pend.len) return;
+    r->pend.len = len;
+    r->pend.end = r->pend.pos + SHM_RING_ALIGN(len);
 }
 
 void shm_ring_commit(struct shm_ring *r, const struct shm_record *m)
 {
-    shm_ring_put_done(r, m);
+    shm_ring_put_done(r, &r->pend, m);
     shm_ring_flush(r);
 }
 

@@ -26,13 +26,17 @@
 void shm_ring_evict(struct shm_ring *r, uint64_t seq, uint64_t pos, uint64_t end);
 
 /*
- * Writer: starts the next record (sequence w_seq) of len bytes and returns where its payload
- * goes, or NULL when len is over the ring's limit. Finish it with shm_ring_put_done() before the
- * next put; readers see it after the next shm_ring_flush().
+ * Writer: starts the next record (sequence w_seq) of len bytes. The payload goes to the returned
+ * slot's dst, which is NULL when len is over the ring's limit. Finish the record with
+ * shm_ring_put_done() before the next put; readers see it after the next shm_ring_flush().
+ * The slot is returned by value so the caller keeps it in registers: were it stored in *r, the
+ * payload stores (through a byte pointer, which may alias anything) would force it back through
+ * memory, and reloading it right behind them stalls on the store buffer.
  */
-static inline uint8_t *shm_ring_put(struct shm_ring *r, uint32_t len)
+static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len)
 {
-    if (len > r->max_record || !r->writable) return NULL;
+    struct shm_ring_slot sl = {.dst = NULL};
+    if (len > r->max_record || !r->writable) return sl;
     uint64_t pos = r->w_pos, off = r->w_off, seq = r->w_seq;
     if (off + len > r->data_size) { /* no wrapping inside a record: skip to the start */
         pos += r->data_size - off;
@@ -53,23 +57,24 @@ static inline uint8_t *shm_ring_put(struct shm_ring *r, uint32_t len)
     /* Release fence: pairs with the acquire fence in shm_ring_read(). A reader whose copy saw
      * any byte we write after this point also sees the odd lock and the new data_intent. */
     atomic_thread_fence(memory_order_release);
-    r->pend_seq = seq;
-    r->pend_pos = pos;
-    r->pend_off = off;
-    r->pend_end = end;
-    r->pend_len = len;
-    return r->data + off;
+    sl.dst = r->data + off;
+    sl.seq = seq;
+    sl.pos = pos;
+    sl.off = off;
+    sl.end = end;
+    sl.len = len;
+    return sl;
 }
 
-/* Writer: completes the record started by shm_ring_put() (its payload is written). */
-static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_record *m)
+/* Writer: completes the record of slot sl (its payload is written). */
+static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_slot *sl,
+                                     const struct shm_record *m)
 {
-    uint64_t seq = r->pend_seq;
-    struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
-    d->data_pos = r->pend_pos;
-    d->data_off = r->pend_off;
+    struct shm_ring_desc *d = &r->desc[sl->seq & r->desc_mask];
+    d->data_pos = sl->pos;
+    d->data_off = sl->off;
     d->ts_ns = m->ts_ns;
-    d->len = r->pend_len;
+    d->len = sl->len;
     d->wire_len = m->wire_len;
     d->ifindex = m->ifindex;
     d->ts_source = m->ts_source;
@@ -78,11 +83,11 @@ static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_record
     d->aux = m->aux;
     /* Release: pairs with the acquire load of the lock in shm_ring_read(): the descriptor fields
      * and payload above are visible to a reader that sees 2s+2. */
-    atomic_store_explicit(&d->lock, 2 * seq + 2, memory_order_release);
-    uint64_t end_off = r->pend_off + (r->pend_end - r->pend_pos);
-    r->w_pos = r->pend_end;
+    atomic_store_explicit(&d->lock, 2 * sl->seq + 2, memory_order_release);
+    uint64_t end_off = sl->off + (sl->end - sl->pos);
+    r->w_pos = sl->end;
     r->w_off = end_off >= r->data_size ? 0 : end_off;
-    r->w_seq = seq + 1;
+    r->w_seq = sl->seq + 1;
 }
 
 /* Writer: publishes every record completed so far to readers. */

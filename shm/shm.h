@@ -104,6 +104,13 @@ int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size);
 
 /* ---- the ring ---------------------------------------------------------------------------- */
 
+/* Writer: one record between shm_ring_put() and shm_ring_put_done() (ring_write.h). */
+struct shm_ring_slot {
+    uint8_t *dst; /* where the payload goes; NULL when the record was refused */
+    uint64_t seq, pos, off, end;
+    uint32_t len;
+};
+
 /* A process-local, validated view of a ring. Readers never re-read geometry from shared memory. */
 struct shm_ring {
     struct shm_ring_hdr *hdr;
@@ -114,8 +121,7 @@ struct shm_ring {
     uint64_t max_record;
     bool writable;
     /* writer-only: the record between reserve and commit */
-    uint64_t pend_seq, pend_pos, pend_off, pend_end;
-    uint32_t pend_len;
+    struct shm_ring_slot pend;
     /* writer-only: private copies of the positions it publishes (ring_write.h), and the tail
      * record's payload position, valid while w_tail_ok */
     uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos;

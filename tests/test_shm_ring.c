@@ -310,10 +310,10 @@ Test(ring, put_records_are_published_by_flush)
     make_ring(1 << 20);
     struct shm_record m = {.ts_ns = 5, .wire_len = 64};
     for (uint64_t seq = 0; seq < 10; seq++) {
-        uint8_t *dst = shm_ring_put(&W.ring, 64);
-        cr_assert_not_null(dst);
-        record_fill(dst, seq, 64);
-        shm_ring_put_done(&W.ring, &m);
+        struct shm_ring_slot sl = shm_ring_put(&W.ring, 64);
+        cr_assert_not_null(sl.dst);
+        record_fill(sl.dst, seq, 64);
+        shm_ring_put_done(&W.ring, &sl, &m);
     }
     cr_assert_eq(shm_ring_read(&W.ring, 0, &m, buf, sizeof buf), SHM_READ_AGAIN);
     cr_assert_eq(shm_ring_newest(&W.ring), UINT64_MAX);
@@ -337,10 +337,10 @@ Test(ring, tail_stays_exact_while_the_writer_skips_descriptor_reads)
     for (int i = 0; i < 40000; i++) {
         uint32_t len = (i / 3000) % 2 ? 24 + (uint32_t)rand() % 9000 : 24 + (uint32_t)rand() % 120;
         uint64_t seq = W.ring.w_seq;
-        uint8_t *dst = shm_ring_put(&W.ring, len);
-        cr_assert_not_null(dst);
-        record_fill(dst, seq, len);
-        shm_ring_put_done(&W.ring, &m);
+        struct shm_ring_slot sl = shm_ring_put(&W.ring, len);
+        cr_assert_not_null(sl.dst);
+        record_fill(sl.dst, seq, len);
+        shm_ring_put_done(&W.ring, &sl, &m);
         if (i % 7) continue;
         shm_ring_flush(&W.ring);
         uint64_t oldest = shm_ring_oldest(&W.ring);
