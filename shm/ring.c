@@ -122,6 +122,7 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
         if (r->w_off >= data || r->w_off % RECORD_ALIGN) r->w_off = 0;
         if (r->w_tail > r->w_seq) r->w_tail = r->w_seq;
         r->w_tail_ok = false;
+        r->w_contig = r->w_seq; /* what was written before is not ours to vouch for */
     }
     return 0;
 }
@@ -157,7 +158,8 @@ uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
 {
     if (!r->writable || len > r->max_record || seq < r->w_seq) return NULL;
     uint64_t next = r->w_seq;
-    r->w_seq = seq; /* a larger seq leaves a gap; shm_ring_put() starts at w_seq */
+    if (seq != next) r->w_contig = seq; /* a gap: records below seq may never be written */
+    r->w_seq = seq;                     /* shm_ring_put() starts at w_seq */
     r->pend = shm_ring_put(r, len);
     r->w_seq = next; /* until the commit, as readers see it */
     return r->pend.dst;

@@ -44,9 +44,20 @@ static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len
     }
     uint64_t end = pos + SHM_RING_ALIGN(len);
     /* The tail record stays intact while its descriptor is not reused and its bytes are not
-     * reached; otherwise look at the descriptors (ring.c). */
-    if (!r->w_tail_ok || seq - r->w_tail > r->desc_mask || end - r->w_tail_pos > r->data_size)
+     * reached; otherwise look at the descriptors (ring.c). With small records the descriptors
+     * run out first and every record evicts exactly one: the next one is intact without looking
+     * if this writer committed it (no gap since w_contig) and its bytes are not reached either
+     * (payload positions only grow, so the old tail's position bounds it from below). That
+     * saves a read of a descriptor a whole lap old, just ahead of the one being filled. */
+    if (seq - r->w_tail > r->desc_mask && r->w_tail_ok && seq - r->desc_mask >= r->w_contig &&
+        end - r->w_tail_pos <= r->data_size) {
+        r->w_tail = seq - r->desc_mask;
+        /* Release: pairs with the acquire load in shm_ring_oldest(). */
+        atomic_store_explicit(&r->hdr->tail_seq, r->w_tail, memory_order_release);
+    } else if (!r->w_tail_ok || seq - r->w_tail > r->desc_mask ||
+               end - r->w_tail_pos > r->data_size) {
         shm_ring_evict(r, seq, pos, end);
+    }
     struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
     /* Release fence: orders the new tail (stored in shm_ring_evict) before the stores below
      * that make readers look for it (pairs with the acquire fence in shm_ring_next()'s lapped

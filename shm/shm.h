@@ -122,9 +122,10 @@ struct shm_ring {
     bool writable;
     /* writer-only: the record between reserve and commit */
     struct shm_ring_slot pend;
-    /* writer-only: private copies of the positions it publishes (ring_write.h), and the tail
-     * record's payload position, valid while w_tail_ok */
-    uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos;
+    /* writer-only: private copies of the positions it publishes (ring_write.h); a lower bound
+     * of the tail record's payload position, valid while w_tail_ok; and the first sequence of
+     * the run of records this writer committed without a gap */
+    uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos, w_contig;
     bool w_tail_ok;
 };
 
