@@ -158,7 +158,18 @@ static inline void copy_plain(uint8_t *dst, const uint8_t *src, uint32_t caplen,
         for (uint32_t i = 0; i < n; i += 16) memcpy(dst + i, src + i, 16);
         return;
     }
+#if defined(__x86_64__)
+    /* Larger frames go to ring lines last written a lap ago, long out of cache. A string move
+     * writes whole lines without reading them first where the CPU supports it (ERMS), which
+     * memcpy only uses from about 2 KiB: 1500-byte frames measured ~7 % less CPU in capture
+     * (scripts/bench-capture) and in bench_capture_copy. Ordering against the seqlock stores
+     * around it is as for any store: a string operation's stores may reorder among themselves,
+     * not with the stores before and after it. */
+    size_t c = caplen;
+    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(c) : : "memory");
+#else
     memcpy(dst, src, caplen);
+#endif
 }
 
 /* Any sink: the general path, one frame at a time through sink_reserve()/sink_commit(). */
