@@ -58,7 +58,7 @@ static void usage(FILE *f)
             "  -w FILE         headless: write a nanosecond pcap ('-' = stdout), no segment\n"
             "  -c COUNT        stop after COUNT frames\n"
             "  -s SNAPLEN      bytes kept per frame (default and maximum %u)\n"
-            "  -B MiB          kernel ring size in MiB (default 4)\n"
+            "  -B MiB          kernel ring size in MiB (default %u)\n"
             "  -Q DIR          direction: in, out or inout (default)\n"
             "  -Z USER         user to become after setup (default: sudo user, else nobody)\n"
             "  -p              do not put the interface into promiscuous mode\n"
@@ -75,7 +75,7 @@ static void usage(FILE *f)
             "  -q              no summary at exit\n"
             "\n"
             "Exit status: 0 ok, 1 failure, 2 bad usage or bad filter.\n",
-            SHM_FRAME_MAX, SHM_FRAMES_DEFAULT_SIZE / (1024u * 1024u));
+            SHM_FRAME_MAX, CAP_BUFFER_MIB_DEFAULT, SHM_FRAMES_DEFAULT_SIZE / (1024u * 1024u));
 }
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -125,7 +125,7 @@ static int parse(int argc, char **argv, struct cap_opts *o)
     o->backend = CAP_BACKEND_AFPACKET;
     o->promisc = true;
     o->size_mib = SHM_FRAMES_DEFAULT_SIZE / (1024u * 1024u);
-    o->buffer_mib = 4;
+    o->buffer_mib = CAP_BUFFER_MIB_DEFAULT;
     o->block_ms = 4;
     int c;
     uint32_t v;

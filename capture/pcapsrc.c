@@ -62,7 +62,8 @@ static void configure_live(pcap_t *h, void *ctx)
     pcap_set_snaplen(h, (int)(o->snaplen ? o->snaplen : SHM_FRAME_MAX));
     pcap_set_promisc(h, o->promisc);
     pcap_set_immediate_mode(h, 1);
-    pcap_set_buffer_size(h, (int)((o->buffer_mib ? o->buffer_mib : 4) * 1024u * 1024u));
+    pcap_set_buffer_size(
+        h, (int)((o->buffer_mib ? o->buffer_mib : CAP_BUFFER_MIB_DEFAULT) * 1024u * 1024u));
     pcap_set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
     if (o->hw_timestamps && pcap_set_tstamp_type(h, PCAP_TSTAMP_ADAPTER_UNSYNCED) != 0 &&
         !lc->hw_said) {

@@ -104,6 +104,13 @@ int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size);
 
 /* ---- the ring ---------------------------------------------------------------------------- */
 
+/* Writer: one record between shm_ring_put() and shm_ring_put_done() (ring_write.h). */
+struct shm_ring_slot {
+    uint8_t *dst; /* where the payload goes; NULL when the record was refused */
+    uint64_t seq, pos, off, end;
+    uint32_t len;
+};
+
 /* A process-local, validated view of a ring. Readers never re-read geometry from shared memory. */
 struct shm_ring {
     struct shm_ring_hdr *hdr;
@@ -114,8 +121,12 @@ struct shm_ring {
     uint64_t max_record;
     bool writable;
     /* writer-only: the record between reserve and commit */
-    uint64_t pend_seq, pend_pos, pend_off, pend_end;
-    uint32_t pend_len;
+    struct shm_ring_slot pend;
+    /* writer-only: private copies of the positions it publishes (ring_write.h); a lower bound
+     * of the tail record's payload position, valid while w_tail_ok; and the first sequence of
+     * the run of records this writer committed without a gap */
+    uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos, w_contig;
+    bool w_tail_ok;
 };
 
 /* Metadata of one record, as the writer gives it and the reader gets it back. */
@@ -167,6 +178,9 @@ void shm_ring_shrink(struct shm_ring *r, uint32_t len);
 
 /* Writer: reserve + copy + commit at the next sequence. Returns the sequence or UINT64_MAX. */
 uint64_t shm_ring_append(struct shm_ring *r, struct shm_record *meta, const void *payload);
+
+/* The inline per-record writer (put / put_done / flush) that batches what it publishes. */
+#include "ring_write.h"
 
 /* Writer: wakes sleeping readers. Call after each batch, not after every record. */
 void shm_ring_wake(struct shm_ring *r);
