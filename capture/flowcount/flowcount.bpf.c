@@ -54,13 +54,6 @@ struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 1);
     __type(key, __u32);
-    __type(value, struct fc_totals);
-} totals SEC(".maps");
-
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
     __type(value, struct fc_cache);
 } cache SEC(".maps");
 
@@ -181,8 +174,9 @@ static __always_inline void count(struct __sk_buff *skb)
 {
     if (hook_only) return; /* a load-time constant: the verifier removes the dead branch */
     __u32 zero = 0;
-    struct fc_totals *t = bpf_map_lookup_elem(&totals, &zero);
-    if (!t) return; /* cannot happen for an array map; the verifier wants the check */
+    struct fc_cache *c = bpf_map_lookup_elem(&cache, &zero);
+    if (!c) return; /* cannot happen for an array map; the verifier wants the check */
+    struct fc_totals *t = &c->totals;
 
     /* Wire length: the kernel may hold the outer VLAN tag out of band (always at ingress after
      * skb_vlan_untag(), at egress when the device offloads tag insertion). AF_PACKET reports
@@ -293,8 +287,6 @@ static __always_inline void count(struct __sk_buff *skb)
     k.port_b = dir ? ports[0] : ports[1];
     dir &= 1;
 
-    struct fc_cache *c = bpf_map_lookup_elem(&cache, &zero);
-    if (!c) return; /* cannot happen for an array map */
     struct fc_slot *s = &c->slot[slot_of(&k)];
     if (same_key(&s->key, &k)) {
         s->packets[dir] += 1; /* per-CPU slot: plain adds */

@@ -78,7 +78,6 @@ struct flowcount {
     struct fc_key *keys; /* publish buffers, max_entries each */
     struct fc_value *vals;
     struct shm_kflow *flows;
-    struct fc_totals *percpu;           /* one per possible CPU */
     struct fc_cache *cache_a, *cache_b; /* two copies of every CPU's flow cache */
     struct shm_kflow *merged, *prev;    /* flow_cap each: this read and the last one, by key */
     size_t nprev;
@@ -315,7 +314,6 @@ static void release(struct flowcount *fc)
     free(fc->keys);
     free(fc->vals);
     free(fc->flows);
-    free(fc->percpu);
     free(fc->cache_a);
     free(fc->cache_b);
     free(fc->merged);
@@ -323,7 +321,6 @@ static void release(struct flowcount *fc)
     fc->keys = NULL;
     fc->vals = NULL;
     fc->flows = NULL;
-    fc->percpu = NULL;
     fc->cache_a = fc->cache_b = NULL;
     fc->merged = fc->prev = NULL;
     fc->nprev = 0;
@@ -345,7 +342,6 @@ static struct flowcount *slot_take(void)
             fc->keys = NULL;
             fc->vals = NULL;
             fc->flows = NULL;
-            fc->percpu = NULL;
             fc->cache_a = fc->cache_b = NULL;
             fc->merged = fc->prev = NULL;
             fc->nprev = 0;
@@ -404,11 +400,10 @@ int flowcount_open_flags(struct flowcount **out, int ifindex, unsigned flags, ch
     fc->flows = calloc(fc->flow_cap, sizeof *fc->flows);
     fc->merged = calloc(fc->flow_cap, sizeof *fc->merged);
     fc->prev = calloc(fc->flow_cap, sizeof *fc->prev);
-    fc->percpu = calloc((size_t)fc->ncpus, sizeof *fc->percpu);
     fc->cache_a = calloc((size_t)fc->ncpus, sizeof *fc->cache_a);
     fc->cache_b = calloc((size_t)fc->ncpus, sizeof *fc->cache_b);
-    if (!fc->keys || !fc->vals || !fc->flows || !fc->merged || !fc->prev || !fc->percpu ||
-        !fc->cache_a || !fc->cache_b) {
+    if (!fc->keys || !fc->vals || !fc->flows || !fc->merged || !fc->prev || !fc->cache_a ||
+        !fc->cache_b) {
         shm_fail(err, errlen, "out of memory for the flow table");
         goto fail;
     }
@@ -482,15 +477,16 @@ static int read_totals(struct flowcount *fc, struct flowcount_totals *tot)
 {
     uint32_t zero = 0;
     memset(tot, 0, sizeof *tot);
-    /* A per-CPU lookup returns one value per possible CPU, each padded to 8 bytes (fc_totals
-     * already is a multiple of 8). */
-    if (bpf_map_lookup_elem(bpf_map__fd(fc->skel->maps.totals), &zero, fc->percpu) != 0) return -1;
+    /* The totals live at the head of each CPU's cache value. A per-CPU lookup returns one value
+     * per possible CPU, each padded to 8 bytes (fc_cache already is a multiple of 8). */
+    if (bpf_map_lookup_elem(bpf_map__fd(fc->skel->maps.cache), &zero, fc->cache_a) != 0) return -1;
     for (int c = 0; c < fc->ncpus; c++) {
-        tot->packets += fc->percpu[c].packets;
-        tot->bytes += fc->percpu[c].bytes;
-        tot->non_ip += fc->percpu[c].non_ip;
-        tot->new_flows += fc->percpu[c].new_flows;
-        tot->insert_fails += fc->percpu[c].insert_fails;
+        const struct fc_totals *t = &fc->cache_a[c].totals;
+        tot->packets += t->packets;
+        tot->bytes += t->bytes;
+        tot->non_ip += t->non_ip;
+        tot->new_flows += t->new_flows;
+        tot->insert_fails += t->insert_fails;
     }
     return 0;
 }

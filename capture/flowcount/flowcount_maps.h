@@ -43,7 +43,7 @@ struct fc_value {
     __u64 bytes[2];
 };
 
-/* Totals, one per CPU (BPF_MAP_TYPE_PERCPU_ARRAY, key 0): summed by the loader. */
+/* Totals, one per CPU (in the per-CPU fc_cache below): summed by the loader. */
 struct fc_totals {
     __u64 packets;   /* every frame seen, IP or not */
     __u64 bytes;     /* their wire lengths */
@@ -74,6 +74,7 @@ struct fc_slot {
 };
 
 struct fc_cache {
+    struct fc_totals totals; /* here rather than in a map of their own: one lookup per frame */
     struct fc_slot slot[FC_CACHE_SLOTS]; /* 20 KiB: under the kernel's 32 KiB per-CPU value cap */
 };
 
