@@ -377,6 +377,7 @@ int flowcount_open_flags(struct flowcount **out, int ifindex, unsigned flags, ch
     }
     fc->skel->rodata->l2_ethernet = if_is_ethernet(ifindex) ? 1 : 0;
     fc->skel->rodata->hook_only = (flags & FLOWCOUNT_HOOK_ONLY) ? 1 : 0;
+    fc->skel->rodata->cache_flows = FLOWCOUNT_CACHE_SAFE && !(flags & FLOWCOUNT_NO_CACHE);
     fc->max_entries = FC_MAP_ENTRIES_DEFAULT;
 
     int rc = flowcount_bpf__load(fc->skel);
@@ -564,8 +565,8 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
  * already shows an odd or newer gen (the program makes gen odd before it flushes). A slot is used
  * only when both copies show the same even gen: no flush or rewrite overlapped the first copy, so
  * its key and counts belong together. This leans on store order in the JIT'd program and load
- * order here, which x86 (TSO) gives; on weakly ordered CPUs a view taken while frames fly may be
- * off for that one read. At rest every slot is stable and every view is exact.
+ * order here, which x86 (TSO) gives; on other CPUs the loader turns the cache off
+ * (FLOWCOUNT_CACHE_SAFE) and every slot stays empty. At rest every view is exact.
  * While frames fly, a flush racing the read can leave a flow short for one read: clamping every
  * counter to the previous view's keeps published counts monotonic (each view is a lower bound of
  * a count that only grows, so the maximum is one too), and a flow seen last time but absent now
@@ -758,6 +759,7 @@ int flowcount_bench_prog(const void *frame, size_t len, unsigned repeat, unsigne
         return shm_fail(err, errlen, "opening the BPF object: %s%s", strerror(e), hint(e));
     }
     skel->rodata->hook_only = (flags & FLOWCOUNT_HOOK_ONLY) ? 1 : 0;
+    skel->rodata->cache_flows = FLOWCOUNT_CACHE_SAFE && !(flags & FLOWCOUNT_NO_CACHE);
     int rc = flowcount_bpf__load(skel);
     if (rc != 0) {
         flowcount_bpf__destroy(skel);

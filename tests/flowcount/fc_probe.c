@@ -6,10 +6,11 @@
  * (flowcount_table_snapshot), so a test checks the whole path: BPF → map → publish → seqlock →
  * reader.
  *
- *   fc_probe --if NAME [--tc] [--old-kernel] [--hook-only] [--deny-bpf] [--dropper-first] [--drop
- * UID]
+ *   fc_probe --if NAME [--tc] [--old-kernel] [--no-cache] [--hook-only] [--deny-bpf]
+ * [--dropper-first] [--drop UID]
  *            [--filter EXPR] [--session NAME]
  *   --old-kernel: what a kernel without tcx and batch map reads gets (TC clsact, get_next_key).
+ *   --no-cache: count as on CPUs without x86's store order (no per-CPU flow cache).
  *   --dropper-first attaches a tcx program that drops everything at ingress before the counter
  *   (the counter must put itself first and still count every frame).
  *   --deny-bpf makes every bpf() syscall fail with ENOSYS (seccomp), as on a kernel built
@@ -270,6 +271,8 @@ int main(int argc, char **argv)
             flags |= FLOWCOUNT_HOOK_ONLY;
         else if (!strcmp(argv[i], "--old-kernel"))
             flags |= FLOWCOUNT_FORCE_TC | FLOWCOUNT_NO_BATCH;
+        else if (!strcmp(argv[i], "--no-cache"))
+            flags |= FLOWCOUNT_NO_CACHE;
         else if (!strcmp(argv[i], "--dropper-first"))
             dropper = true;
         else if (!strcmp(argv[i], "--deny-bpf"))
@@ -281,9 +284,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--session") && i + 1 < argc)
             session = argv[++i];
         else {
-            fprintf(stderr, "usage: fc_probe --if NAME [--tc] [--old-kernel] [--hook-only] "
-                            "[--deny-bpf] [--dropper-first] "
-                            "[--drop UID] [--filter EXPR] [--session NAME]\n");
+            fprintf(stderr,
+                    "usage: fc_probe --if NAME [--tc] [--old-kernel] [--no-cache] [--hook-only] "
+                    "[--deny-bpf] [--dropper-first] "
+                    "[--drop UID] [--filter EXPR] [--session NAME]\n");
             return 2;
         }
     }
