@@ -59,6 +59,7 @@ static void usage(FILE *f)
             "  --size MiB    frame ring size (default 64)\n"
             "  --backend pcap  capture through libpcap instead of TPACKET_V3\n"
             "  --realtime    -r: replay at the file's pace\n"
+            "  --no-bpf      do not load the kernel flow counter\n"
             "  --no-splash   start the viewer without the splash\n"
             "  --print       one line per packet, like tcpdump -nn\n"
             "  --json        one JSON object per packet (Wireshark field names);\n"
@@ -252,7 +253,8 @@ int main(int argc, char **argv)
         O_REALTIME,
         O_NOSPLASH,
         O_SIZE,
-        O_NOVIEWER
+        O_NOVIEWER,
+        O_NOBPF
     };
     static const struct option opts[] = {{"print", no_argument, 0, O_PRINT},
                                          {"json", no_argument, 0, O_JSON},
@@ -264,6 +266,7 @@ int main(int argc, char **argv)
                                          {"no-splash", no_argument, 0, O_NOSPLASH},
                                          {"size", required_argument, 0, O_SIZE},
                                          {"no-viewer", no_argument, 0, O_NOVIEWER},
+                                         {"no-bpf", no_argument, 0, O_NOBPF},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     for (int c; (c = getopt_long(argc, argv, "+r:c:hi:w:s:B:Q:Z:pnC:W:G:d", opts, NULL)) != -1;) {
@@ -327,6 +330,9 @@ int main(int argc, char **argv)
             break;
         case O_REALTIME:
             s.realtime = true;
+            break;
+        case O_NOBPF:
+            s.no_bpf = true;
             break;
         case O_NOSPLASH:
             s.no_splash = true;

@@ -105,7 +105,7 @@ struct sessions_start {
     const char *filter;
     const char *count, *snaplen, *buffer_mib, *direction, *rotate_mb, *rotate_files,
         *rotate_seconds, *size_mib;
-    bool no_promisc, backend_pcap, realtime, no_splash;
+    bool no_promisc, backend_pcap, realtime, no_splash, no_bpf;
     enum sessions_front front;
     /* SESSIONS_FRONT_PRINT: runs in the front after it dropped privileges; the session ends when
      * it returns. stop is set by SIGINT/SIGTERM/SIGHUP. Returns an exit status. */

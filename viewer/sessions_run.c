@@ -249,6 +249,7 @@ static pid_t sup_start_capture(struct sup *s)
     if (o->size_mib) argv[n++] = "--size", argv[n++] = (char *)o->size_mib;
     if (o->no_promisc) argv[n++] = "-p";
     if (o->backend_pcap) argv[n++] = "--backend", argv[n++] = "pcap";
+    if (o->no_bpf) argv[n++] = "--no-bpf";
     if (o->filter && *o->filter) argv[n++] = (char *)o->filter;
     argv[n] = NULL;
     return sup_spawn(s, argv);
