@@ -151,6 +151,11 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     struct shm_analysis *a = an->a;
     struct shm_analysis_hdr *h = a->hdr;
     struct dissection *d = &an->d;
+    /* A checksum left to the NIC is partial in the frame: not verified, rather than "bad". */
+    if (meta->flags & SHM_FRAME_CSUM_UNREADY)
+        d->opts |= DISSECT_OPT_NO_CHECKSUMS;
+    else
+        d->opts &= ~DISSECT_OPT_NO_CHECKSUMS;
     dissect_frame(d, link_type, bytes, meta->len, meta->wire_len);
     an->frame_number++;
 

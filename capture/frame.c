@@ -131,6 +131,13 @@ uint16_t cap_frame_build(uint8_t *dst, uint32_t caplen, const struct cap_tframe 
     return flags;
 }
 
+/* A frame whose checksum the kernel left to the NIC (offload: what this host sends, loopback)
+ * carries a partial one; the analyzer must not call it bad. */
+static inline uint16_t status_flags(uint32_t status)
+{
+    return (status & TP_STATUS_CSUMNOTREADY) ? SHM_FRAME_CSUM_UNREADY : 0;
+}
+
 static inline uint8_t ts_source_of(uint32_t status)
 {
     if (status & TP_STATUS_TS_RAW_HARDWARE) return SHM_TS_HARDWARE;
@@ -199,7 +206,7 @@ static bool block_copy_generic(const uint8_t *blk, uint32_t blk_len, uint32_t of
             .ts_source = ts_source_of(f.status),
             .direction = f.pkttype <= PACKET_OUTGOING ? f.pkttype : SHM_DIR_UNKNOWN,
         };
-        m.flags = cap_frame_build(dst, caplen, &f, cfg->cooked);
+        m.flags = cap_frame_build(dst, caplen, &f, cfg->cooked) | status_flags(f.status);
         if (caplen < wire) m.flags |= SHM_FRAME_TRUNCATED;
         sink_commit(s, &m);
         if (sink_full(s)) return false;
@@ -275,7 +282,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             .ifindex = (uint32_t)f.ifindex,
             .ts_source = ts_source_of(f.status),
             .direction = f.pkttype <= PACKET_OUTGOING ? f.pkttype : SHM_DIR_UNKNOWN,
-            .flags = flags,
+            .flags = flags | status_flags(f.status),
         };
         shm_ring_put_done(r, &sl, &m);
         /* Publish now and then within a block too: a block can hold more frames than a small

@@ -73,6 +73,7 @@ enum shm_direction {
 /* shm_ring_desc.flags */
 #define SHM_FRAME_VLAN_REINSERTED 0x0001u /* capture put back the tag the kernel stripped */
 #define SHM_FRAME_TRUNCATED       0x0002u /* caplen < wire length */
+#define SHM_FRAME_CSUM_UNREADY    0x0004u /* checksum left to the NIC (TP_STATUS_CSUMNOTREADY) */
 
 /* Common first bytes of every segment. */
 struct shm_seg_hdr {
