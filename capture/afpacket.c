@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "capture.h"
+#include "iface.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -206,6 +207,10 @@ struct afp *afp_open(const struct cap_opts *o, const char *ifname, char *err, si
     snprintf(a->ifname, sizeof a->ifname, "%s", ifname);
     a->any = strcmp(ifname, "any") == 0;
     a->direction = o->direction;
+    /* Loopback hands every frame to packet sockets twice, leaving and coming back. Like libpcap,
+     * keep only the incoming copy unless -Q out asked for the other. */
+    if (!a->any && a->direction == CAP_DIR_INOUT && iface_is_loopback(ifname))
+        a->direction = CAP_DIR_IN;
     a->snaplen = o->snaplen;
     a->if_state = SHM_IF_UP;
     struct bpf_program prog = {0};
@@ -246,7 +251,7 @@ struct afp *afp_open(const struct cap_opts *o, const char *ifname, char *err, si
         goto fail_prog;
     }
     if (o->hw_timestamps) enable_hw_timestamps(a, ifname);
-    if (o->direction == CAP_DIR_IN) /* cheaper than dropping them ourselves; >= Linux 4.20 */
+    if (a->direction == CAP_DIR_IN) /* cheaper than dropping them ourselves; >= Linux 4.20 */
         (void)setsockopt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
     if (setup_ring(a, (o->buffer_mib ? o->buffer_mib : CAP_BUFFER_MIB_DEFAULT) * 1024u * 1024u,
                    o->block_ms ? o->block_ms : 4, err, errlen) != 0)

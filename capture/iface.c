@@ -49,6 +49,18 @@ int iface_default(char *out, size_t outlen, char *err, size_t errlen)
     return 0;
 }
 
+bool iface_is_loopback(const char *name)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    bool lo = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK);
+    close(fd);
+    return lo;
+}
+
 uint32_t iface_state(const char *name, unsigned *ifindex)
 {
     *ifindex = if_nametoindex(name);

@@ -20,7 +20,7 @@ if(TARGET packrat_capture_core)
 endif()
 
 # Root-only integration tests: each creates and removes its own namespaces and veth pair.
-foreach(t veth_frames pcap_backend filter privs ifdown ifdown_pcap readfile any truncate headless)
+foreach(t veth_frames pcap_backend filter privs ifdown ifdown_pcap readfile any truncate headless loopback)
   packrat_script_test(capture_${t} tests/capture/${t}.sh TIMEOUT 120 LABELS "capture;root")
 endforeach()
 

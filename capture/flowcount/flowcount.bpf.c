@@ -45,6 +45,10 @@ const volatile __u8 hook_only = 0;
 /* Set by the loader: 1 to count through the per-CPU flow cache (where the CPU's store order makes
  * it safe to read, see flowcount.h), 0 to go to the hash for every frame. */
 const volatile __u8 cache_flows = 1;
+/* Set by the loader: 0 on loopback, where every frame leaves through egress and comes back
+ * through ingress of the same device. Capture keeps only the incoming copy (as tcpdump does), so
+ * the counter counts each frame once, at ingress. */
+const volatile __u8 count_egress = 1;
 
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -345,7 +349,7 @@ int flowcount_ingress(struct __sk_buff *skb)
 SEC("tc")
 int flowcount_egress(struct __sk_buff *skb)
 {
-    count(skb);
+    if (count_egress) count(skb);
     return FC_VERDICT;
 }
 

@@ -128,26 +128,24 @@ static const char *hint(int e)
 }
 
 /* Frames of Ethernet-like devices start with an Ethernet header; tun/wireguard/PPP at IP. */
-static bool if_is_ethernet(int ifindex)
+static int if_hw_type(int ifindex)
 {
     char name[IF_NAMESIZE];
-    if (!if_indextoname((unsigned)ifindex, name)) return true;
+    if (!if_indextoname((unsigned)ifindex, name)) return -1;
     int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) return true;
+    if (s < 0) return -1;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
     int rc = ioctl(s, SIOCGIFHWADDR, &ifr);
     close(s);
-    if (rc != 0) return true;
-    switch (ifr.ifr_hwaddr.sa_family) {
-    case ARPHRD_ETHER:
-    case ARPHRD_LOOPBACK:
-    case ARPHRD_IEEE802:
-        return true;
-    default:
-        return false;
-    }
+    return rc == 0 ? ifr.ifr_hwaddr.sa_family : -1;
+}
+
+/* Frames start with an Ethernet header (assumed when the type cannot be read). */
+static bool hw_is_ethernet(int type)
+{
+    return type < 0 || type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK || type == ARPHRD_IEEE802;
 }
 
 /*
@@ -375,7 +373,9 @@ int flowcount_open_flags(struct flowcount **out, int ifindex, unsigned flags, ch
         shm_fail(err, errlen, "opening the BPF object: %s%s", strerror(e), hint(e));
         goto fail;
     }
-    fc->skel->rodata->l2_ethernet = if_is_ethernet(ifindex) ? 1 : 0;
+    int hw = if_hw_type(ifindex);
+    fc->skel->rodata->l2_ethernet = hw_is_ethernet(hw) ? 1 : 0;
+    fc->skel->rodata->count_egress = hw != ARPHRD_LOOPBACK;
     fc->skel->rodata->hook_only = (flags & FLOWCOUNT_HOOK_ONLY) ? 1 : 0;
     fc->skel->rodata->cache_flows = FLOWCOUNT_CACHE_SAFE && !(flags & FLOWCOUNT_NO_CACHE);
     fc->max_entries = FC_MAP_ENTRIES_DEFAULT;
