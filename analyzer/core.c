@@ -92,14 +92,7 @@ static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t
 static uint8_t event_flags(const struct dissection *d)
 {
     uint8_t flags = 0;
-    for (unsigned i = 0; i < d->nevents; i++) {
-        const char *name = dissect_event_name(d->events[i].id);
-        size_t n = strlen(name);
-        if (n > 10 && strcmp(name + n - 10, ".truncated") == 0)
-            flags |= SHM_PKT_TRUNCATED;
-        else if (d->events[i].id != DE_LINK_NOT_DECODED && d->events[i].id != DE_FIELDS_DROPPED)
-            flags |= SHM_PKT_MALFORMED;
-    }
+    for (unsigned i = 0; i < d->nevents; i++) flags |= dissect_event_flags(d->events[i].id);
     return flags;
 }
 
