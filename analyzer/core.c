@@ -56,9 +56,8 @@ static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uin
     struct shm_series_bucket *b = &a->series[sec % a->series_count];
     seqlock_write_begin(&b->lock);
     if (b->sec != sec) {
-        uint64_t lock = atomic_load_explicit(&b->lock, memory_order_relaxed);
+        /* lock is the first member: clear everything after it. */
         memset((uint8_t *)b + sizeof b->lock, 0, sizeof *b - sizeof b->lock);
-        atomic_store_explicit(&b->lock, lock, memory_order_relaxed);
         b->sec = sec;
     }
     b->packets++;
