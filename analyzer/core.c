@@ -147,10 +147,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     an->frame_number++;
 
     uint64_t sec = meta->ts_ns / 1000000000ull;
-    if (sec != an->last_sec) {
-        flow_table_tick(an->flows, meta->ts_ns);
-        an->last_sec = sec;
-    }
+    flow_table_tick(an->flows, meta->ts_ns); /* returns at once within the same second */
     uint64_t flow_id = flow_table_update(an->flows, d, meta->ts_ns, meta->wire_len);
     series_add(a, sec, d->top, meta->wire_len);
 
