@@ -15,12 +15,15 @@
 #include "core.h"
 #include "shm/frames.h"
 
+/* f may be NULL: following a session reads its frame ring and needs no private one. */
 static int open_private(struct shm_frames *f, struct shm_analysis *a, uint64_t flow_capacity)
 {
     char session[SHM_SESSION_MAX], err[SHM_ERR_MAX];
     snprintf(session, sizeof session, "batch-%d", (int)getpid());
-    if (shm_frames_create(f, session, 4u << 20, (gid_t)-1, err, sizeof err) != 0) goto fail;
-    shm_segment_unlink(session, SHM_KIND_FRAMES);
+    if (f) {
+        if (shm_frames_create(f, session, 4u << 20, (gid_t)-1, err, sizeof err) != 0) goto fail;
+        shm_segment_unlink(session, SHM_KIND_FRAMES);
+    }
     /* Summaries and details are not published in batch mode: small rings will do. */
     struct shm_analysis_config cfg = {256u << 10, 256u << 10, 64u << 10, flow_capacity};
     if (shm_analysis_create(a, session, &cfg, (gid_t)-1, err, sizeof err) != 0) goto fail;
@@ -42,7 +45,7 @@ static enum analyzer_output output_of(const struct batch_options *o)
 int batch_follow(const char *session, const struct batch_options *o,
                  volatile const sig_atomic_t *stop)
 {
-    static struct shm_frames src, priv;
+    static struct shm_frames src;
     static struct shm_analysis a;
     char err[SHM_ERR_MAX];
     int attached = -1;
@@ -54,7 +57,7 @@ int batch_follow(const char *session, const struct batch_options *o,
         if (!*stop) fprintf(stderr, "packrat: %s\n", err);
         return 1;
     }
-    if (open_private(&priv, &a, o->flow_capacity ? o->flow_capacity : 65536) != 0) return 1;
+    if (open_private(NULL, &a, o->flow_capacity ? o->flow_capacity : 65536) != 0) return 1;
     uint32_t link_type = src.hdr->link_type;
     struct analyzer_config cfg = {.keep_expired = true, .output = output_of(o), .out = stdout};
     static struct analyzer an;
@@ -94,7 +97,6 @@ int batch_follow(const char *session, const struct batch_options *o,
                 (unsigned long long)rd.missed);
     analyzer_fini(&an);
     shm_analysis_close(&a, false);
-    shm_frames_close(&priv, false);
     shm_frames_detach(&src);
     return status;
 }

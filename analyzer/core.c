@@ -56,9 +56,8 @@ static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uin
     struct shm_series_bucket *b = &a->series[sec % a->series_count];
     seqlock_write_begin(&b->lock);
     if (b->sec != sec) {
-        uint64_t lock = atomic_load_explicit(&b->lock, memory_order_relaxed);
+        /* lock is the first member: clear everything after it. */
         memset((uint8_t *)b + sizeof b->lock, 0, sizeof *b - sizeof b->lock);
-        atomic_store_explicit(&b->lock, lock, memory_order_relaxed);
         b->sec = sec;
     }
     b->packets++;
@@ -92,14 +91,7 @@ static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t
 static uint8_t event_flags(const struct dissection *d)
 {
     uint8_t flags = 0;
-    for (unsigned i = 0; i < d->nevents; i++) {
-        const char *name = dissect_event_name(d->events[i].id);
-        size_t n = strlen(name);
-        if (n > 10 && strcmp(name + n - 10, ".truncated") == 0)
-            flags |= SHM_PKT_TRUNCATED;
-        else if (d->events[i].id != DE_LINK_NOT_DECODED && d->events[i].id != DE_FIELDS_DROPPED)
-            flags |= SHM_PKT_MALFORMED;
-    }
+    for (unsigned i = 0; i < d->nevents; i++) flags |= dissect_event_flags(d->events[i].id);
     return flags;
 }
 
@@ -160,10 +152,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     an->frame_number++;
 
     uint64_t sec = meta->ts_ns / 1000000000ull;
-    if (sec != an->last_sec) {
-        flow_table_tick(an->flows, meta->ts_ns);
-        an->last_sec = sec;
-    }
+    flow_table_tick(an->flows, meta->ts_ns); /* returns at once within the same second */
     uint64_t flow_id = flow_table_update(an->flows, d, meta->ts_ns, meta->wire_len);
     series_add(a, sec, d->top, meta->wire_len);
 

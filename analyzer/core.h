@@ -38,7 +38,6 @@ struct analyzer {
     struct flow_table *flows;
     struct print_ctx *print;
     struct dissection d;
-    uint64_t last_sec;
     uint64_t frame_number; /* 1-based count for frame.number in batch output */
 };
 

@@ -5,11 +5,17 @@
 
 #include <string.h>
 
+/* Header plus the four arrays, in the order they are packed. */
+static size_t packed_size(size_t nlayers, size_t nevents, size_t nfields, size_t pool_used)
+{
+    return sizeof(struct detail_hdr) + nlayers * sizeof(struct dissect_layer) +
+           nevents * sizeof(struct dissect_event_rec) + nfields * sizeof(struct dissect_field) +
+           pool_used;
+}
+
 uint32_t detail_size(const struct dissection *d)
 {
-    return (uint32_t)(sizeof(struct detail_hdr) + d->nlayers * sizeof d->layers[0] +
-                      d->nevents * sizeof d->events[0] + d->nfields * sizeof d->fields[0] +
-                      d->pool_used);
+    return (uint32_t)packed_size(d->nlayers, d->nevents, d->nfields, d->pool_used);
 }
 
 uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
@@ -26,8 +32,7 @@ uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
         .caplen = d->m.caplen,
         .wirelen = d->m.wirelen,
     };
-    size_t need = sizeof h + h.nlayers * sizeof d->layers[0] + h.nevents * sizeof d->events[0] +
-                  h.nfields * sizeof d->fields[0] + h.pool_used;
+    size_t need = packed_size(h.nlayers, h.nevents, h.nfields, h.pool_used);
     if (need > cap) return 0;
     uint8_t *p = buf;
     memcpy(p, &h, sizeof h);
@@ -51,8 +56,7 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
         h.nevents > DISSECT_MAX_EVENTS || h.nfields > DISSECT_MAX_FIELDS ||
         h.pool_used > DISSECT_POOL_SIZE || h.top >= DP_COUNT)
         return false;
-    size_t need = sizeof h + h.nlayers * sizeof out->layers[0] + h.nevents * sizeof out->events[0] +
-                  h.nfields * sizeof out->fields[0] + h.pool_used;
+    size_t need = packed_size(h.nlayers, h.nevents, h.nfields, h.pool_used);
     if (need != len) return false;
     memset(&out->m, 0, sizeof out->m);
     out->top = h.top;

@@ -12,8 +12,14 @@
 #include "dissect_int.h"
 
 static const char *const event_names[DE_COUNT] = {[DE_NONE] = "none",
-#define X(id, name) [DE_##id] = name,
+#define X(id, name, flags) [DE_##id] = name,
                                                   DISSECT_EVENTS(X)
+#undef X
+};
+
+static const uint8_t event_flags[DE_COUNT] = {
+#define X(id, name, flags) [DE_##id] = flags,
+    DISSECT_EVENTS(X)
 #undef X
 };
 
@@ -38,6 +44,11 @@ static const struct dissect_field_info field_infos[FLD_COUNT] = {
 const char *dissect_event_name(unsigned id)
 {
     return id < DE_COUNT ? event_names[id] : "?";
+}
+
+uint8_t dissect_event_flags(unsigned id)
+{
+    return id < DE_COUNT ? event_flags[id] : SHM_PKT_MALFORMED;
 }
 
 const char *dissect_proto_name(unsigned proto)

@@ -108,76 +108,78 @@ enum dissect_proto {
 /*
  * Events. Naming: "<layer>.truncated" = the capture ended inside this header; "<layer>.short" =
  * the parent's declared length ends inside this header (the parent lies or this is not what the
- * port suggested); everything else names what was wrong.
+ * port suggested); everything else names what was wrong. The third column is the event's
+ * summary flag: SHM_PKT_TRUNCATED (capture ran out), SHM_PKT_MALFORMED (a header lies), or 0 for
+ * notes that say nothing about the packet itself.
  */
 #define DISSECT_EVENTS(X)                                                                          \
-    X(LINK_NOT_DECODED, "link.not_decoded")                                                        \
-    X(TOO_MANY_LAYERS, "dissect.too_many_layers")                                                  \
-    X(FIELDS_DROPPED, "dissect.fields_dropped")                                                    \
-    X(ETH_TRUNCATED, "eth.truncated")                                                              \
-    X(ETH_BAD_LENGTH, "eth.bad_length")                                                            \
-    X(LLC_TRUNCATED, "llc.truncated")                                                              \
-    X(VLAN_TRUNCATED, "vlan.truncated")                                                            \
-    X(VLAN_TOO_MANY, "vlan.too_many_tags")                                                         \
-    X(SLL_TRUNCATED, "sll.truncated")                                                              \
-    X(NULL_TRUNCATED, "null.truncated")                                                            \
-    X(NULL_UNKNOWN_FAMILY, "null.unknown_family")                                                  \
-    X(ARP_TRUNCATED, "arp.truncated")                                                              \
-    X(ARP_BAD_SIZES, "arp.bad_sizes")                                                              \
-    X(IPV4_TRUNCATED, "ipv4.truncated")                                                            \
-    X(IPV4_SHORT, "ipv4.short")                                                                    \
-    X(IPV4_BAD_VERSION, "ipv4.bad_version")                                                        \
-    X(IPV4_BAD_IHL, "ipv4.bad_ihl")                                                                \
-    X(IPV4_BAD_TOTAL_LENGTH, "ipv4.bad_total_length")                                              \
-    X(IPV4_LENGTH_EXCEEDS_FRAME, "ipv4.length_exceeds_frame")                                      \
-    X(IPV4_BAD_CHECKSUM, "ipv4.bad_checksum")                                                      \
-    X(IPV4_BAD_OPTION, "ipv4.bad_option")                                                          \
-    X(IPV6_TRUNCATED, "ipv6.truncated")                                                            \
-    X(IPV6_SHORT, "ipv6.short")                                                                    \
-    X(IPV6_BAD_VERSION, "ipv6.bad_version")                                                        \
-    X(IPV6_LENGTH_EXCEEDS_FRAME, "ipv6.length_exceeds_frame")                                      \
-    X(IPV6_EXT_TRUNCATED, "ipv6.ext.truncated")                                                    \
-    X(IPV6_EXT_BAD_LENGTH, "ipv6.ext.bad_length")                                                  \
-    X(IPV6_TOO_MANY_EXT, "ipv6.too_many_ext")                                                      \
-    X(ESP_TRUNCATED, "esp.truncated")                                                              \
-    X(ESP_SHORT, "esp.short")                                                                      \
-    X(ICMP_TRUNCATED, "icmp.truncated")                                                            \
-    X(ICMP_SHORT, "icmp.short")                                                                    \
-    X(ICMP_BAD_CHECKSUM, "icmp.bad_checksum")                                                      \
-    X(ICMPV6_TRUNCATED, "icmpv6.truncated")                                                        \
-    X(ICMPV6_SHORT, "icmpv6.short")                                                                \
-    X(ICMPV6_BAD_OPTION, "icmpv6.bad_option")                                                      \
-    X(ICMPV6_BAD_CHECKSUM, "icmpv6.bad_checksum")                                                  \
-    X(TCP_TRUNCATED, "tcp.truncated")                                                              \
-    X(TCP_SHORT, "tcp.short")                                                                      \
-    X(TCP_BAD_OFFSET, "tcp.bad_offset")                                                            \
-    X(TCP_BAD_OPTION, "tcp.bad_option")                                                            \
-    X(TCP_BAD_CHECKSUM, "tcp.bad_checksum")                                                        \
-    X(UDP_TRUNCATED, "udp.truncated")                                                              \
-    X(UDP_SHORT, "udp.short")                                                                      \
-    X(UDP_BAD_LENGTH, "udp.bad_length")                                                            \
-    X(UDP_BAD_CHECKSUM, "udp.bad_checksum")                                                        \
-    X(DNS_TRUNCATED, "dns.truncated")                                                              \
-    X(DNS_SHORT, "dns.short")                                                                      \
-    X(DNS_NAME_LOOP, "dns.name_loop")                                                              \
-    X(DNS_NAME_TOO_LONG, "dns.name_too_long")                                                      \
-    X(DNS_BAD_LABEL, "dns.bad_label")                                                              \
-    X(DNS_BAD_POINTER, "dns.bad_pointer")                                                          \
-    X(DNS_TOO_MANY_RECORDS, "dns.too_many_records")                                                \
-    X(DNS_BAD_RDLENGTH, "dns.bad_rdlength")                                                        \
-    X(DHCP_TRUNCATED, "dhcp.truncated")                                                            \
-    X(DHCP_SHORT, "dhcp.short")                                                                    \
-    X(DHCP_BAD_MAGIC, "dhcp.bad_magic")                                                            \
-    X(DHCP_BAD_OPTION, "dhcp.bad_option")                                                          \
-    X(HTTP_TRUNCATED, "http.truncated")                                                            \
-    X(TLS_TRUNCATED, "tls.truncated")                                                              \
-    X(TLS_SHORT, "tls.short")                                                                      \
-    X(TLS_BAD_LENGTH, "tls.bad_length")                                                            \
-    X(TLS_BAD_EXTENSION, "tls.bad_extension")
+    X(LINK_NOT_DECODED, "link.not_decoded", 0)                                                     \
+    X(TOO_MANY_LAYERS, "dissect.too_many_layers", SHM_PKT_MALFORMED)                               \
+    X(FIELDS_DROPPED, "dissect.fields_dropped", 0)                                                 \
+    X(ETH_TRUNCATED, "eth.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(ETH_BAD_LENGTH, "eth.bad_length", SHM_PKT_MALFORMED)                                         \
+    X(LLC_TRUNCATED, "llc.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(VLAN_TRUNCATED, "vlan.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(VLAN_TOO_MANY, "vlan.too_many_tags", SHM_PKT_MALFORMED)                                      \
+    X(SLL_TRUNCATED, "sll.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(NULL_TRUNCATED, "null.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(NULL_UNKNOWN_FAMILY, "null.unknown_family", SHM_PKT_MALFORMED)                               \
+    X(ARP_TRUNCATED, "arp.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(ARP_BAD_SIZES, "arp.bad_sizes", SHM_PKT_MALFORMED)                                           \
+    X(IPV4_TRUNCATED, "ipv4.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(IPV4_SHORT, "ipv4.short", SHM_PKT_MALFORMED)                                                 \
+    X(IPV4_BAD_VERSION, "ipv4.bad_version", SHM_PKT_MALFORMED)                                     \
+    X(IPV4_BAD_IHL, "ipv4.bad_ihl", SHM_PKT_MALFORMED)                                             \
+    X(IPV4_BAD_TOTAL_LENGTH, "ipv4.bad_total_length", SHM_PKT_MALFORMED)                           \
+    X(IPV4_LENGTH_EXCEEDS_FRAME, "ipv4.length_exceeds_frame", SHM_PKT_MALFORMED)                   \
+    X(IPV4_BAD_CHECKSUM, "ipv4.bad_checksum", SHM_PKT_MALFORMED)                                   \
+    X(IPV4_BAD_OPTION, "ipv4.bad_option", SHM_PKT_MALFORMED)                                       \
+    X(IPV6_TRUNCATED, "ipv6.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(IPV6_SHORT, "ipv6.short", SHM_PKT_MALFORMED)                                                 \
+    X(IPV6_BAD_VERSION, "ipv6.bad_version", SHM_PKT_MALFORMED)                                     \
+    X(IPV6_LENGTH_EXCEEDS_FRAME, "ipv6.length_exceeds_frame", SHM_PKT_MALFORMED)                   \
+    X(IPV6_EXT_TRUNCATED, "ipv6.ext.truncated", SHM_PKT_TRUNCATED)                                 \
+    X(IPV6_EXT_BAD_LENGTH, "ipv6.ext.bad_length", SHM_PKT_MALFORMED)                               \
+    X(IPV6_TOO_MANY_EXT, "ipv6.too_many_ext", SHM_PKT_MALFORMED)                                   \
+    X(ESP_TRUNCATED, "esp.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(ESP_SHORT, "esp.short", SHM_PKT_MALFORMED)                                                   \
+    X(ICMP_TRUNCATED, "icmp.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(ICMP_SHORT, "icmp.short", SHM_PKT_MALFORMED)                                                 \
+    X(ICMP_BAD_CHECKSUM, "icmp.bad_checksum", SHM_PKT_MALFORMED)                                   \
+    X(ICMPV6_TRUNCATED, "icmpv6.truncated", SHM_PKT_TRUNCATED)                                     \
+    X(ICMPV6_SHORT, "icmpv6.short", SHM_PKT_MALFORMED)                                             \
+    X(ICMPV6_BAD_OPTION, "icmpv6.bad_option", SHM_PKT_MALFORMED)                                   \
+    X(ICMPV6_BAD_CHECKSUM, "icmpv6.bad_checksum", SHM_PKT_MALFORMED)                               \
+    X(TCP_TRUNCATED, "tcp.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(TCP_SHORT, "tcp.short", SHM_PKT_MALFORMED)                                                   \
+    X(TCP_BAD_OFFSET, "tcp.bad_offset", SHM_PKT_MALFORMED)                                         \
+    X(TCP_BAD_OPTION, "tcp.bad_option", SHM_PKT_MALFORMED)                                         \
+    X(TCP_BAD_CHECKSUM, "tcp.bad_checksum", SHM_PKT_MALFORMED)                                     \
+    X(UDP_TRUNCATED, "udp.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(UDP_SHORT, "udp.short", SHM_PKT_MALFORMED)                                                   \
+    X(UDP_BAD_LENGTH, "udp.bad_length", SHM_PKT_MALFORMED)                                         \
+    X(UDP_BAD_CHECKSUM, "udp.bad_checksum", SHM_PKT_MALFORMED)                                     \
+    X(DNS_TRUNCATED, "dns.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(DNS_SHORT, "dns.short", SHM_PKT_MALFORMED)                                                   \
+    X(DNS_NAME_LOOP, "dns.name_loop", SHM_PKT_MALFORMED)                                           \
+    X(DNS_NAME_TOO_LONG, "dns.name_too_long", SHM_PKT_MALFORMED)                                   \
+    X(DNS_BAD_LABEL, "dns.bad_label", SHM_PKT_MALFORMED)                                           \
+    X(DNS_BAD_POINTER, "dns.bad_pointer", SHM_PKT_MALFORMED)                                       \
+    X(DNS_TOO_MANY_RECORDS, "dns.too_many_records", SHM_PKT_MALFORMED)                             \
+    X(DNS_BAD_RDLENGTH, "dns.bad_rdlength", SHM_PKT_MALFORMED)                                     \
+    X(DHCP_TRUNCATED, "dhcp.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(DHCP_SHORT, "dhcp.short", SHM_PKT_MALFORMED)                                                 \
+    X(DHCP_BAD_MAGIC, "dhcp.bad_magic", SHM_PKT_MALFORMED)                                         \
+    X(DHCP_BAD_OPTION, "dhcp.bad_option", SHM_PKT_MALFORMED)                                       \
+    X(HTTP_TRUNCATED, "http.truncated", SHM_PKT_TRUNCATED)                                         \
+    X(TLS_TRUNCATED, "tls.truncated", SHM_PKT_TRUNCATED)                                           \
+    X(TLS_SHORT, "tls.short", SHM_PKT_MALFORMED)                                                   \
+    X(TLS_BAD_LENGTH, "tls.bad_length", SHM_PKT_MALFORMED)                                         \
+    X(TLS_BAD_EXTENSION, "tls.bad_extension", SHM_PKT_MALFORMED)
 
 enum dissect_event {
     DE_NONE = 0,
-#define X(id, name) DE_##id,
+#define X(id, name, flags) DE_##id,
     DISSECT_EVENTS(X)
 #undef X
         DE_COUNT
@@ -570,6 +572,7 @@ uint32_t dissect_tables_fingerprint(void);
 
 /* Names and table lookups (never NULL; out-of-range ids give "?"). */
 const char *dissect_event_name(unsigned id);
+uint8_t dissect_event_flags(unsigned id);         /* SHM_PKT_*; unknown ids are malformed */
 const char *dissect_proto_name(unsigned proto);   /* "TCP", "DNS", "ICMPv6" */
 const char *dissect_proto_abbrev(unsigned proto); /* "tcp", "dns", "icmpv6" */
 const struct dissect_field_info *dissect_field_info(unsigned id);

@@ -245,9 +245,8 @@ uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uin
         slot = t->free_slots[--t->nfree];
         f = &t->slots[slot];
         seqlock_write_begin(&f->lock);
-        uint64_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
+        /* lock is the first member: clear everything after it. */
         memset((uint8_t *)f + sizeof f->lock, 0, sizeof *f - sizeof f->lock);
-        atomic_store_explicit(&f->lock, lock, memory_order_relaxed);
         f->id = t->next_id++;
         f->key = key;
         f->initiator = (uint8_t)dir;

@@ -34,7 +34,8 @@ uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uin
 /* Batch mode: flows that expire are kept (privately) so the final table still lists them. */
 void flow_table_keep_expired(struct flow_table *t);
 
-/* Once per second of frame time: rates, histories and expiry of idle flows. */
+/* Call per frame: when the second of frame time changes, updates rates and histories and
+ * expires idle flows; otherwise returns at once. */
 void flow_table_tick(struct flow_table *t, uint64_t now_ns);
 
 /* Joins the kernel counter's per-flow figures (segment 1's kflow table) into the slots. */
