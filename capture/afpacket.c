@@ -327,17 +327,6 @@ static void read_stats(struct afp *a, struct sink *s)
     s->kernel_drops += st.tp_drops;
 }
 
-static void set_state(struct afp *a, struct sink *s, uint32_t state)
-{
-    if (state == a->if_state) return;
-    const char *msg = state == SHM_IF_UP     ? "is up again; capture resumes"
-                      : state == SHM_IF_DOWN ? "went down; waiting for it to come back"
-                                             : "disappeared; waiting for it to return";
-    fprintf(stderr, "packrat-capture: %s %s\n", a->ifname, msg);
-    a->if_state = state;
-    sink_set_if_state(s, state);
-}
-
 /* Re-reads the interface after an error or while it is away; re-binds to a re-created one. */
 static void check_interface(struct afp *a, struct sink *s)
 {
@@ -354,7 +343,7 @@ static void check_interface(struct afp *a, struct sink *s)
         set_promisc(a);
         if (s->to_ring) s->frames.hdr->ifindex = idx;
     }
-    set_state(a, s, st);
+    live_set_if_state(a->ifname, &a->if_state, s, st);
 }
 
 int afp_run(struct afp *a, struct sink *s, char *err, size_t errlen)
@@ -364,7 +353,8 @@ int afp_run(struct afp *a, struct sink *s, char *err, size_t errlen)
         struct tpacket_block_desc *b = block_at(a, a->cur);
         if (block_is_ours(b)) {
             /* Frames arriving prove the link is up, whatever the (lazily updated) flags say. */
-            if (a->if_state != SHM_IF_UP && b->hdr.bh1.num_pkts) set_state(a, s, SHM_IF_UP);
+            if (a->if_state != SHM_IF_UP && b->hdr.bh1.num_pkts)
+                live_set_if_state(a->ifname, &a->if_state, s, SHM_IF_UP);
             bool more = drain_block(a, s, b);
             block_release(b);
             a->cur = (a->cur + 1) % a->block_nr;

@@ -1,8 +1,10 @@
 /*
- * args.c — command-line helpers shared by packrat-capture and the packrat command.
+ * args.c — command-line helpers shared by packrat-capture, packrat-record and the packrat command.
  */
 #include "args.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,4 +19,18 @@ char *args_join(int argc, char **argv)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+int args_number(const char *prog, const char *opt, const char *s, unsigned long long min,
+                unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || !*s || v < min || v > max) {
+        fprintf(stderr, "%s: %s %s: expected a number from %llu to %llu\n", prog, opt, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }

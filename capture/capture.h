@@ -185,6 +185,10 @@ typedef void (*live_configure_fn)(pcap_t *ph, void *ctx);
 pcap_t *live_handle_open(const char *ifname, live_configure_fn configure, void *ctx, char *err,
                          size_t errlen);
 
+/* A live source's interface moved to state (SHM_IF_*): says so once on stderr, keeps it in *cur
+ * and publishes it through the sink. Nothing when *cur is already state. (live.c) */
+void live_set_if_state(const char *ifname, uint32_t *cur, struct sink *s, uint32_t state);
+
 /* ---- sources -------------------------------------------------------------------------------- */
 
 extern volatile sig_atomic_t cap_stop;

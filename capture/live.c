@@ -5,7 +5,8 @@
  *
  * libpcap refuses an interface that is down; capture waits for it instead (saying so once), since
  * a device often starts capturing before its link is up. Other failures come back with a message
- * that says what to do about permissions.
+ * that says what to do about permissions. Both sources also report the interface going away and
+ * coming back here, so that they word it alike.
  */
 #include "capture.h"
 
@@ -43,4 +44,15 @@ pcap_t *live_handle_open(const char *ifname, live_configure_fn configure, void *
         snprintf(err, errlen, "%s: %s", ifname, pcap_geterr(ph));
     pcap_close(ph);
     return NULL;
+}
+
+void live_set_if_state(const char *ifname, uint32_t *cur, struct sink *s, uint32_t state)
+{
+    if (state == *cur) return;
+    const char *msg = state == SHM_IF_UP     ? "is up again; capture resumes"
+                      : state == SHM_IF_DOWN ? "went down; waiting for it to come back"
+                                             : "disappeared; waiting for it to return";
+    fprintf(stderr, "packrat-capture: %s %s\n", ifname, msg);
+    *cur = state;
+    sink_set_if_state(s, state);
 }

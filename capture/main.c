@@ -20,7 +20,6 @@
 #include "capture/args.h"
 #include "capture/flowcount/flowcount.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,14 +79,8 @@ static void usage(FILE *f)
 
 static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || !*s || v < min || v > max) {
-        fprintf(stderr, "packrat-capture: %s %s: expected a number from %u to %u\n", opt, s, min,
-                max);
-        return -1;
-    }
+    unsigned long long v;
+    if (args_number("packrat-capture", opt, s, min, max, &v) != 0) return -1;
     *out = (uint32_t)v;
     return 0;
 }

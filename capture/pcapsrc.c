@@ -220,17 +220,6 @@ static void read_stats(struct pcapsrc *p, struct sink *s)
     s->kernel_drops = st.ps_drop;
 }
 
-static void set_state(struct pcapsrc *p, struct sink *s, uint32_t st)
-{
-    if (st == p->if_state) return;
-    fprintf(stderr, "packrat-capture: %s %s\n", p->ifname,
-            st == SHM_IF_UP     ? "is up again; capture resumes"
-            : st == SHM_IF_DOWN ? "went down; waiting for it to come back"
-                                : "disappeared; waiting for it to return");
-    p->if_state = st;
-    sink_set_if_state(s, st);
-}
-
 /*
  * An interface deleted and re-created comes back with a new index; libpcap's socket is still
  * bound to the old one. Re-binding an AF_PACKET socket needs no privilege, so we do it on
@@ -278,7 +267,7 @@ int pcapsrc_run(struct pcapsrc *p, struct sink *s, char *err, size_t errlen)
         int n = pcap_dispatch(p->h, BATCH, on_packet, (u_char *)p);
         if (n > 0) {
             /* Frames arriving prove the link is up, whatever the (lazily updated) flags say. */
-            if (p->if_state != SHM_IF_UP) set_state(p, s, SHM_IF_UP);
+            if (p->if_state != SHM_IF_UP) live_set_if_state(p->ifname, &p->if_state, s, SHM_IF_UP);
             frames_since_check = true;
             sink_batch_end(s);
         } else if (n == 0) {
@@ -303,7 +292,7 @@ int pcapsrc_run(struct pcapsrc *p, struct sink *s, char *err, size_t errlen)
             unsigned idx;
             uint32_t st = iface_state(p->ifname, &idx);
             if (st == SHM_IF_UP) st = SHM_IF_DOWN; /* it failed: treat as down until data */
-            set_state(p, s, st);
+            live_set_if_state(p->ifname, &p->if_state, s, st);
             struct timespec t = {.tv_sec = 0, .tv_nsec = 100000000L};
             nanosleep(&t, NULL);
             sink_tick(s);
@@ -320,7 +309,7 @@ int pcapsrc_run(struct pcapsrc *p, struct sink *s, char *err, size_t errlen)
                 unsigned idx;
                 uint32_t st = iface_state(p->ifname, &idx);
                 if (st != SHM_IF_GONE && idx != p->ifindex) rebind(p, idx);
-                set_state(p, s, st);
+                live_set_if_state(p->ifname, &p->if_state, s, st);
             }
             frames_since_check = false;
         }

@@ -17,7 +17,6 @@
  * SIGTERM/SIGINT after writing what capture had already published.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/args.h"
 #include "shm/frames.h"
 #include "viewer/session_export.h"
 
@@ -121,13 +121,8 @@ static int maybe_rotate(struct rec *r, char *err, size_t errlen)
 
 static unsigned long long number(const char *opt, const char *s, unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || !*s || v < 1 || v > max) {
-        fprintf(stderr, "packrat-record: %s %s: expected a number from 1 to %llu\n", opt, s, max);
-        exit(2);
-    }
+    unsigned long long v;
+    if (args_number("packrat-record", opt, s, 1, max, &v) != 0) exit(2);
     return v;
 }
 

@@ -5,4 +5,4 @@ add_library(packrat_export STATIC ${CMAKE_SOURCE_DIR}/viewer/session_export.c)
 target_link_libraries(packrat_export PUBLIC packrat_shm)
 
 add_executable(packrat-record ${CMAKE_SOURCE_DIR}/capture/record.c)
-target_link_libraries(packrat-record PRIVATE packrat_export packrat_shm)
+target_link_libraries(packrat-record PRIVATE packrat_export packrat_shm packrat_args)

@@ -303,12 +303,28 @@ static void tc_detach(struct flowcount *fc)
     }
 }
 
+/* The state of a slot that holds nothing: what release() leaves behind, and what slot_take()
+ * starts from (a never-used slot is zeroed, and 0 is a valid fd, so link_fd must be set). */
+static void slot_clear(struct flowcount *fc)
+{
+    fc->mode = FC_CLOSED;
+    fc->skel = NULL;
+    fc->link_fd[0] = fc->link_fd[1] = -1;
+    fc->tc_attached[0] = fc->tc_attached[1] = false;
+    fc->tc_hook_created = false;
+    fc->keys = NULL;
+    fc->vals = NULL;
+    fc->flows = NULL;
+    fc->cache_a = fc->cache_b = NULL;
+    fc->merged = fc->prev = NULL;
+    fc->nprev = 0;
+}
+
 static void release(struct flowcount *fc)
 {
     tcx_detach(fc);
     tc_detach(fc);
     flowcount_bpf__destroy(fc->skel);
-    fc->skel = NULL;
     free(fc->keys);
     free(fc->vals);
     free(fc->flows);
@@ -316,13 +332,7 @@ static void release(struct flowcount *fc)
     free(fc->cache_b);
     free(fc->merged);
     free(fc->prev);
-    fc->keys = NULL;
-    fc->vals = NULL;
-    fc->flows = NULL;
-    fc->cache_a = fc->cache_b = NULL;
-    fc->merged = fc->prev = NULL;
-    fc->nprev = 0;
-    fc->mode = FC_CLOSED;
+    slot_clear(fc);
 }
 
 static struct flowcount *slot_take(void)
@@ -332,17 +342,7 @@ static struct flowcount *slot_take(void)
         if (atomic_compare_exchange_strong(&instances[i].in_use, &expect, 1)) {
             struct flowcount *fc = &instances[i];
             atomic_store(&fc->closing, 0);
-            fc->mode = FC_CLOSED;
-            fc->skel = NULL;
-            fc->link_fd[0] = fc->link_fd[1] = -1;
-            fc->tc_attached[0] = fc->tc_attached[1] = false;
-            fc->tc_hook_created = false;
-            fc->keys = NULL;
-            fc->vals = NULL;
-            fc->flows = NULL;
-            fc->cache_a = fc->cache_b = NULL;
-            fc->merged = fc->prev = NULL;
-            fc->nprev = 0;
+            slot_clear(fc);
             return fc;
         }
     }

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "shm/seqlock.h"
+
 #define SNAPSHOT_TRIES  200
 #define SNAPSHOT_NAP_NS 100000L /* a publish of 4096 entries takes well under this */
 
@@ -26,9 +28,9 @@ long flowcount_table_snapshot(const struct shm_frames *frames, struct shm_kflow 
     }
     const struct shm_kflow_table_hdr *h = &frames->hdr->kflow;
     for (int tries = 0; tries < SNAPSHOT_TRIES; tries++) {
-        /* Acquire: pairs with the writer's release store of the even value at the end of a
-         * publish, so everything that publish wrote is visible to the copy below. */
-        uint64_t v1 = atomic_load_explicit(&h->lock, memory_order_acquire);
+        /* The writer is table_begin()/table_end() in flowcount.c, which pair with these as
+         * seqlock_write_begin()/_end() do. */
+        uint64_t v1 = seqlock_read_begin(&h->lock);
         if (v1 & 1) {
             struct timespec nap = {0, SNAPSHOT_NAP_NS};
             nanosleep(&nap, NULL);
@@ -46,11 +48,7 @@ long flowcount_table_snapshot(const struct shm_frames *frames, struct shm_kflow 
             n = count < cap ? (size_t)count : cap;
             if (n) memcpy(out, frames->kflow, n * sizeof *out);
         }
-        /* Acquire fence: the copies above are ordered before the re-read of the lock; pairs
-         * with the writer's release fence after it made the lock odd. */
-        atomic_thread_fence(memory_order_acquire);
-        uint64_t v2 = atomic_load_explicit(&h->lock, memory_order_relaxed);
-        if (v1 != v2) continue;
+        if (seqlock_read_retry(&h->lock, v1)) continue;
         if (count > frames->kflow_capacity) {
             errno = EBADMSG;
             return -1;

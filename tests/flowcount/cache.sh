@@ -41,8 +41,6 @@ for mode in "" --old-kernel --no-cache; do
         fail "${mode:-tcx}: kernel counts differ from what was sent"
     }
     echo "${mode:-tcx}: 750 flows exact ($(grep '^S' "$WORK/dump"))"
-    echo quit >&"$PROBE_IN"
-    wait "$PROBE_CHILD" || fail "probe exited with an error"
-    PROBE_CHILD=
+    stop_probe "probe exited with an error"
 done
 echo PASS

@@ -63,7 +63,5 @@ read -r -t 10 line <&"$PROBE_OUT" || fail "no answer to close"
 [ "$line" = "CLOSED mode=closed" ] || fail "close: $line"
 net=$(ip netns exec "$NSA" bpftool net show dev "$IFA")
 grep -q flowcount <<<"$net" && fail "still attached after flowcount_close: $net"
-echo quit >&"$PROBE_IN"
-wait "$PROBE_CHILD" || fail "probe exited with an error"
-PROBE_CHILD=
+stop_probe "probe exited with an error"
 echo PASS

@@ -58,6 +58,13 @@ start_probe() {
     echo "probe: $READY"
 }
 
+# Tells the probe to quit and waits for it; a non-zero exit fails the test with message $1.
+stop_probe() {
+    echo quit >&"$PROBE_IN"
+    wait "$PROBE_CHILD" || fail "$1"
+    PROBE_CHILD=
+}
+
 # Sends "dump" and collects the reply up to END into $1.
 probe_dump() {
     echo dump >&"$PROBE_IN"

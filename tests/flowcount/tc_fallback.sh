@@ -42,9 +42,7 @@ diff -u "$WORK/expect" "$WORK/got" || fail "tc fallback counts differ from what 
 echo "tc fallback: exact"
 
 # 2. Unprivileged exit: the filters stay (documented), counting into a map nobody reads.
-echo quit >&"$PROBE_IN"
-wait "$PROBE_CHILD" || fail "probe failed"
-PROBE_CHILD=
+stop_probe "probe failed"
 [ "$(filters)" = 2 ] || fail "expected the 2 filters to outlive an unprivileged exit"
 echo "after an unprivileged exit: 2 stale filters (documented)"
 
@@ -65,9 +63,7 @@ echo "after kill -9 (tc): 2 stale filters (documented)"
 
 # 4. A privileged holder replaces them and removes everything on close.
 start_probe --tc
-echo quit >&"$PROBE_IN"
-wait "$PROBE_CHILD" || fail "probe failed"
-PROBE_CHILD=
+stop_probe "probe failed"
 [ "$(filters)" = 0 ] || fail "privileged close left $(filters) filters"
 echo "privileged close: no filter left"
 
@@ -97,9 +93,7 @@ diff -u "$WORK/expect2" "$WORK/got3" || fail "second holder's counts wrong"
 echo quit >&"$B_IN"
 wait "$PROBE2" || fail "second probe failed"
 PROBE2=
-echo quit >&"$PROBE_IN"
-wait "$PROBE_CHILD" || fail "probe failed"
-PROBE_CHILD=
+stop_probe "probe failed"
 [ "$(filters)" = 0 ] || fail "two holders left $(filters) filters"
 echo "two live holders: both exact, each removed its own"
 echo PASS
