@@ -145,6 +145,18 @@ expect_gone() {
     done
 }
 
+# down_to NAME REGEX TRIES PAUSE: j (one row down) until the screen shows REGEX, at most TRIES
+# presses PAUSE seconds apart; then REGEX must show (expect), so running out of tries fails.
+down_to() {
+    local i
+    for ((i = 0; i < $3; i++)); do
+        grep -Eq -- "$2" <<<"$(screen "$1")" && break
+        keys "$1" j
+        sleep "$4"
+    done
+    expect "$1" "$2"
+}
+
 keys() {
     local name=$1
     shift
