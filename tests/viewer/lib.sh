@@ -6,6 +6,7 @@
 # poll capture-pane until the text appears or a timeout passes, and print the screen when they
 # fail. The analyzer refuses to run as root, so as root it runs as nobody (as packrat does).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -190,13 +191,5 @@ setup_veth() {
     IFS_=${1}s$TAG
     IFC=${1}c$TAG
     NETNS=("$NSS" "$NSC")
-    ip netns add "$NSS"
-    ip netns add "$NSC"
-    for ns in "$NSS" "$NSC"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-            net.ipv6.conf.default.disable_ipv6=1
-    done
-    ip link add "$IFS_" netns "$NSS" type veth peer name "$IFC" netns "$NSC"
-    ip -n "$NSS" link set "$IFS_" up
-    ip -n "$NSC" link set "$IFC" up
+    veth_pair "$NSS" "$IFS_" "$NSC" "$IFC"
 }
