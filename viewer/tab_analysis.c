@@ -26,8 +26,8 @@ struct item {
 #define MAX_ITEMS (DISSECT_MAX_LAYERS + DISSECT_MAX_FIELDS + DISSECT_MAX_EVENTS + 2)
 
 static struct {
-    uint64_t seq, epoch;
-    bool loaded; /* seq/epoch below describe what is cached */
+    uint64_t seq;
+    bool loaded; /* seq describes what is cached (reset() clears it when the segment changes) */
     bool have_d; /* a detail record was found and validated */
     bool have_frame;
     char why[96]; /* why there is no dissection */
@@ -48,7 +48,7 @@ static void reset(struct vw *v)
 
 static void load(struct vw *v)
 {
-    if (st.loaded && st.seq == v->sel_seq && st.epoch == v->a_epoch && st.have_d) return;
+    if (st.loaded && st.seq == v->sel_seq && st.have_d) return;
     bool same = st.loaded && st.seq == v->sel_seq;
     if (!same) {
         st.collapsed = 0;
@@ -58,7 +58,6 @@ static void load(struct vw *v)
     }
     st.loaded = true;
     st.seq = v->sel_seq;
-    st.epoch = v->a_epoch;
     st.have_d = false;
     if (!v->have_a) {
         snprintf(st.why, sizeof st.why, "no dissection: analyzer %s",

@@ -23,7 +23,7 @@
 static struct {
     struct tab_flow *rows;
     size_t n, cap;
-    uint64_t taken_ns, epoch, now_ns;
+    uint64_t taken_ns, now_ns;
     int sort; /* 0 rate, 1 bytes, 2 packets, 3 age */
     uint64_t sel_id;
     int sel, top;
@@ -69,9 +69,8 @@ const struct tab_flow *tab_dynamic_flows(struct vw *v, size_t *n)
     uint64_t now = shm_now_mono_ns();
     if (!v->have_a) {
         st.n = 0;
-    } else if (!st.taken_ns || now - st.taken_ns >= SNAP_NS || st.epoch != v->a_epoch) {
+    } else if (!st.taken_ns || now - st.taken_ns >= SNAP_NS) {
         st.taken_ns = now;
-        st.epoch = v->a_epoch;
         uint64_t cap = v->a.flow_capacity;
         if (st.cap < cap) {
             struct tab_flow *r = realloc(st.rows, cap * sizeof *r);

@@ -25,7 +25,7 @@ static struct {
     char q[SHM_FILTER_MAX];
     bool searching;
     struct seqlist match;
-    uint64_t next, epoch;
+    uint64_t next;
     uint64_t sel;
     bool have_sel, follow;
     int sel_row, page;
@@ -33,7 +33,6 @@ static struct {
 
 static void reset(struct vw *v)
 {
-    st.epoch = v->a_epoch;
     seqlist_free(&st.match); /* a new analysis segment may have a differently sized ring */
     st.next = 0;
     st.have_sel = false;
@@ -113,7 +112,6 @@ static uint64_t sel_index(const struct seqview *w)
 
 static void draw(struct vw *v, int y, int h, int w)
 {
-    if (st.epoch != v->a_epoch) reset(v);
     search_update(v);
     int ha = screen_attr(R_HEADER);
     draw_fill(y, 0, w, ha);

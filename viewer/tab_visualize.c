@@ -22,7 +22,7 @@
 #define TOPN   8
 
 static struct {
-    uint64_t newest, epoch;
+    uint64_t newest;
     int width;
     uint64_t pk[MAXW], by[MAXW];
     uint64_t proto[NPROTO][MAXW];
@@ -38,10 +38,9 @@ static void reset(struct vw *v)
 
 static void load_series(struct vw *v, uint64_t newest, int W)
 {
-    if (st.newest == newest && st.width == W && st.epoch == v->a_epoch) return;
+    if (st.newest == newest && st.width == W) return;
     st.newest = newest;
     st.width = W;
-    st.epoch = v->a_epoch;
     memset(st.proto_total, 0, sizeof st.proto_total);
     static struct shm_series_bucket b;
     for (int i = 0; i < W; i++) {

@@ -123,7 +123,7 @@ int tabs_key(struct vw *v, int key)
 }
 
 /* One refresh: snapshot, filter slice, draw. Also the unit the benchmark times. */
-static void tick(struct vw *v)
+void tabs_tick(struct vw *v)
 {
     segs_poll(v);
     if (v->a_epoch != v->a_epoch_seen) {
@@ -134,16 +134,11 @@ static void tick(struct vw *v)
     tabs_draw(v);
 }
 
-void tabs_tick(struct vw *v)
-{
-    tick(v);
-}
-
 void tabs_loop(struct vw *v)
 {
     timeout(TICK_MS);
     while (!v->quit && !screen_stop_signal) {
-        tick(v);
+        tabs_tick(v);
         refresh();
         int key = getch();
         int n = 0;

@@ -6,6 +6,7 @@
 # the link: every frame captured is one the test sent, which is what allows exact counts.
 # Tests that need root fail (not skip) without it.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -53,16 +54,7 @@ trap 'exit 1' INT TERM
 
 # setup_veth [MTU]
 setup_veth() {
-    local mtu=${1:-1500}
-    ip netns add "$NSS"
-    ip netns add "$NSC"
-    for ns in "$NSS" "$NSC"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-            net.ipv6.conf.default.disable_ipv6=1
-    done
-    ip link add "$IFS_" netns "$NSS" mtu "$mtu" type veth peer name "$IFC" netns "$NSC" mtu "$mtu"
-    ip -n "$NSS" link set "$IFS_" up
-    ip -n "$NSC" link set "$IFC" up
+    veth_pair "$NSS" "$IFS_" "$NSC" "$IFC" "${1:-1500}"
 }
 
 in_c() { ip netns exec "$NSC" "$@"; }

@@ -3,6 +3,7 @@
 # and addresses off so the kernel itself never sends a frame on it: every frame counted is one the
 # test sent, which is what lets the tests demand exact counts.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -36,15 +37,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 setup_veth() {
-    ip netns add "$NSA"
-    ip netns add "$NSB"
-    for ns in "$NSA" "$NSB"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-            net.ipv6.conf.default.disable_ipv6=1
-    done
-    ip link add "$IFA" netns "$NSA" type veth peer name "$IFB" netns "$NSB"
-    ip -n "$NSA" link set "$IFA" up
-    ip -n "$NSB" link set "$IFB" up
+    veth_pair "$NSA" "$IFA" "$NSB" "$IFB"
 }
 
 # Starts fc_probe in namespace A on IFA as a coprocess; extra arguments are passed on.

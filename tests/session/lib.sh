@@ -6,6 +6,7 @@
 # every exit: the namespaces, the session (packrat stop, then whatever is left in /dev/shm),
 # tmux servers, mounts. Tests that need root fail (not skip) without it.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -58,15 +59,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 setup_veth() {
-    ip netns add "$NSS"
-    ip netns add "$NSC"
-    for ns in "$NSS" "$NSC"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-            net.ipv6.conf.default.disable_ipv6=1
-    done
-    ip link add "$IFS_" netns "$NSS" type veth peer name "$IFC" netns "$NSC"
-    ip -n "$NSS" link set "$IFS_" up
-    ip -n "$NSC" link set "$IFC" up
+    veth_pair "$NSS" "$IFS_" "$NSC" "$IFC"
     "$MKFRAMES" "$WORK/frames.pcap" --no-jumbo >/dev/null
 }
 

@@ -40,12 +40,7 @@ expect v '^0090  6f 77 6e 2d 70 61 79 6c  6f 61 64 2d 31 32 33 34  own-payload-1
 # Walk down the tree to IPv4's source address (bytes 26-29) and find exactly those bytes of the
 # dump in reverse video.
 keys v Home
-for _ in $(seq 40); do
-    grep -q '── bytes 26-29 ──' <<<"$(screen v)" && break
-    keys v j
-    sleep 0.05
-done
-expect v '── bytes 26-29 ──'
+down_to v '── bytes 26-29 ──' 40 0.05
 # In row 0x10, bytes 0x1a-0x1d (26-29) are 0a 01 01 01; they must be highlighted, no others.
 screen_esc v >"$WORK/esc.txt"
 hl=$(python3 "$(dirname "$0")/reverse_bytes.py" "$WORK/esc.txt" 0010) || fail "no dump row 0010"
@@ -78,12 +73,7 @@ expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +20 +20 '
 keys v s
 expect v 'sorted by bytes\)'
 # Select the DNS flow and filter Packets to it.
-for _ in 1 2 3 4 5; do
-    grep -q '^ DNS 10\.1\.1\.1:5353 <> 10\.1\.1\.53:53' <<<"$(screen v)" && break
-    keys v j
-    sleep 0.1
-done
-expect v '^ DNS 10\.1\.1\.1:5353 <> 10\.1\.1\.53:53'
+down_to v '^ DNS 10\.1\.1\.1:5353 <> 10\.1\.1\.53:53' 5 0.1
 keys v Enter
 expect v 'filter: host 10\.1\.1\.1 and host 10\.1\.1\.53 and udp port 5353 and port 53 \(40\)'
 rows=$(packet_rows v)

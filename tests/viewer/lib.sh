@@ -6,6 +6,7 @@
 # poll capture-pane until the text appears or a timeout passes, and print the screen when they
 # fail. The analyzer refuses to run as root, so as root it runs as nobody (as packrat does).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -145,6 +146,18 @@ expect_gone() {
     done
 }
 
+# down_to NAME REGEX TRIES PAUSE: j (one row down) until the screen shows REGEX, at most TRIES
+# presses PAUSE seconds apart; then REGEX must show (expect), so running out of tries fails.
+down_to() {
+    local i
+    for ((i = 0; i < $3; i++)); do
+        grep -Eq -- "$2" <<<"$(screen "$1")" && break
+        keys "$1" j
+        sleep "$4"
+    done
+    expect "$1" "$2"
+}
+
 keys() {
     local name=$1
     shift
@@ -178,13 +191,5 @@ setup_veth() {
     IFS_=${1}s$TAG
     IFC=${1}c$TAG
     NETNS=("$NSS" "$NSC")
-    ip netns add "$NSS"
-    ip netns add "$NSC"
-    for ns in "$NSS" "$NSC"; do
-        ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-            net.ipv6.conf.default.disable_ipv6=1
-    done
-    ip link add "$IFS_" netns "$NSS" type veth peer name "$IFC" netns "$NSC"
-    ip -n "$NSS" link set "$IFS_" up
-    ip -n "$NSC" link set "$IFC" up
+    veth_pair "$NSS" "$IFS_" "$NSC" "$IFC"
 }

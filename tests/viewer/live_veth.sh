@@ -33,12 +33,7 @@ expect v '^Frame 6: 164 bytes on wire, 164 captured, .*\(kernel\)'
 expect v '^. IPv4 +bytes 14-33 \(20\)'
 expect v '^. TCP +bytes 34-53 \(20\)'
 keys v Home
-for _ in $(seq 40); do
-    grep -q '── bytes 26-29 ──' <<<"$(screen v)" && break
-    keys v j
-    sleep 0.05
-done
-expect v '── bytes 26-29 ──'
+down_to v '── bytes 26-29 ──' 40 0.05
 screen_esc v >"$WORK/esc.txt"
 hl=$(python3 "$(dirname "$0")/reverse_bytes.py" "$WORK/esc.txt" 0010) || fail "no dump row 0010"
 [ "$hl" = "10 11 12 13" ] || fail "dump highlights bytes [$hl] of row 0x10, not 26-29"
@@ -52,12 +47,7 @@ expect v '^HTTP +10\.1\.1\.1:40000 +<> 10\.1\.1\.2:80 +[A-Z-]+ +7 +5 '
 expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +20 +20 '
 # The kernel's flow counter (capture loads it by default): the selected HTTP flow's details show
 # its exact counts and that nothing was missing from the ring (published about once a second).
-for _ in 1 2 3 4 5; do
-    grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' <<<"$(screen v)" && break
-    keys v j
-    sleep 0.1
-done
-expect v '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80'
+down_to v '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' 5 0.1
 expect v '^ kernel counted a>b 7 pkts [0-9]+ B, b>a 5 pkts [0-9]+ B; not in the ring: 0 / 0 packets' 5
 keys v 5
 expect v '^packets/s .*[▁▂▃▄▅▆▇█]'

@@ -34,12 +34,7 @@ diff -u "$WORK/exp.txt" "$WORK/act.txt" >&2 || fail "udp.pcap differs from the c
 # Dynamic: the HTTP flow.
 keys v 4
 expect v '^HTTP +10\.1\.1\.1:40000'
-for _ in 1 2 3 4 5; do
-    grep -q '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' <<<"$(screen v)" && break
-    keys v j
-    sleep 0.1
-done
-expect v '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80'
+down_to v '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' 5 0.1
 keys v w
 expect v "^write this flow's packets to pcap file: "
 keys v C-u
