@@ -71,14 +71,8 @@ static void usage(FILE *f)
 static bool number_ok(const char *opt, const char *s, unsigned long long min,
                       unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || !*s || v < min || v > max) {
-        fprintf(stderr, "packrat: %s %s: expected a number from %llu to %llu\n", opt, s, min, max);
-        return false;
-    }
-    return true;
+    unsigned long long v;
+    return args_number("packrat", opt, s, min, max, &v) == 0;
 }
 
 static void fmt_age(char *out, size_t len, uint64_t created_ns)
