@@ -186,29 +186,9 @@ static int peek_header(const char *session, enum shm_kind kind, struct shm_seg_h
     return rc;
 }
 
-/*
- * shm_writer_alive() plus one case it cannot see: a writer killed while its parent was killed too
- * stays a zombie until init reaps it, and a zombie still has a /proc entry with its start time.
- * A zombie writes nothing, so for "is this session live" it counts as dead.
- */
-static bool writer_alive(const struct shm_seg_hdr *h)
-{
-    if (!shm_writer_alive(h)) return false;
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)h->writer_pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return false;
-    buf[n] = '\0';
-    const char *rp = strrchr(buf, ')');
-    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
-}
-
 static bool hdr_stale(const struct shm_seg_hdr *h)
 {
-    return atomic_load(&h->state) != SHM_STATE_CLOSED && !writer_alive(h);
+    return atomic_load(&h->state) != SHM_STATE_CLOSED && !shm_writer_alive(h);
 }
 
 void sessions_remove_files(const char *session)
@@ -234,7 +214,7 @@ int sessions_describe(const char *session, struct sessions_info *out)
         return -1;
     }
     uint32_t state = atomic_load(&h.state);
-    bool alive = writer_alive(&h);
+    bool alive = shm_writer_alive(&h);
     out->capture_pid = h.writer_pid;
     out->created_ns = h.created_ns;
     if (state == SHM_STATE_CLOSED)
@@ -264,7 +244,7 @@ int sessions_describe(const char *session, struct sessions_info *out)
     if (shm_analysis_attach(&a, session, err, sizeof err) == 0) {
         out->have_analysis = true;
         out->analyzer_pid = a.hdr->seg.writer_pid;
-        out->analyzer_alive = writer_alive(&a.hdr->seg);
+        out->analyzer_alive = shm_writer_alive(&a.hdr->seg);
         out->analyzer_generation = atomic_load(&a.hdr->seg.writer_generation);
         out->frames_analyzed = atomic_load(&a.hdr->frames_analyzed);
         out->frames_missed = atomic_load(&a.hdr->frames_missed);
@@ -388,7 +368,7 @@ int sessions_stop(const char *session, int wait_ms, char *err, size_t errlen)
     for (int waited = 0; waited < wait_ms; waited += 20) {
         struct shm_seg_hdr h;
         bool frames = peek_header(session, SHM_KIND_FRAMES, &h) == 1 &&
-                      atomic_load(&h.state) != SHM_STATE_CLOSED && writer_alive(&h);
+                      atomic_load(&h.state) != SHM_STATE_CLOSED && shm_writer_alive(&h);
         if (!frames && !sessions_supervisor_pid(session)) {
             if (!sup) sessions_remove_files(session);
             return 0;
