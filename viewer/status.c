@@ -1,7 +1,8 @@
 /*
  * status.c — the two status lines at the bottom of every tab.
  *
- * Line 1 is about the session: name, interface or file, link type, packets, kernel drops, ring
+ * Line 1 is about the session: name, interface or file, link type, packets, kernel drops, the
+ * kernel flow counter's total and how many of those frames never reached the ring, ring
  * overwrites (frames pushed out of the ring), and this viewer's lag (frames published that it has
  * not looked at yet: its filter's backlog, or how far behind live the selection is when not
  * following) and laps (times the ring overtook it). Line 2 is about state: the analyzer
@@ -57,6 +58,14 @@ void status_draw(struct vw *v, int y, int w)
     fmt_count(a, sizeof a, s->kernel_drops);
     snprintf(f, sizeof f, "drops %s", a);
     add(line, sizeof line, w, f);
+    if (s->kernel_counting) { /* the kernel counter's total, and what never reached the ring */
+        fmt_count(a, sizeof a, s->kernel_packets);
+        fmt_count(b, sizeof b,
+                  s->kernel_packets > s->frames_received ? s->kernel_packets - s->frames_received
+                                                         : 0);
+        snprintf(f, sizeof f, "kernel %s (%s not captured)", a, b);
+        add(line, sizeof line, w, f);
+    }
     fmt_count(a, sizeof a, s->oldest);
     snprintf(f, sizeof f, "ovw %s", a);
     add(line, sizeof line, w, f);

@@ -38,6 +38,8 @@ struct vw_snap {
     enum vw_analyzer analyzer;
     uint64_t analyzed, a_missed, a_next, first_ts, last_ts, flows_active, malformed;
     uint64_t str_write, str_oldest; /* strings ring */
+    bool kernel_counting;           /* the kernel flow counter's totals below are live */
+    uint64_t kernel_packets;        /* every frame the kernel counter saw (analyzer-joined) */
 };
 
 /* The per-viewer BPF filter (filter.c). */

@@ -49,6 +49,8 @@ expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +20 +20 '
 # its exact counts and that nothing was missing from the ring (published about once a second).
 down_to v '^ HTTP 10\.1\.1\.1:40000 <> 10\.1\.1\.2:80' 5 0.1
 expect v '^ kernel counted a>b 7 pkts [0-9]+ B, b>a 5 pkts [0-9]+ B; not in the ring: 0 / 0 packets' 5
+# ... and the status bar its total: every frame sent, none missing from the ring.
+expect v "kernel $KNOWN_FRAMES \\(0 not captured\\)" 5
 keys v 5
 expect v '^packets/s .*[▁▂▃▄▅▆▇█]'
 
