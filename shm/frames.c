@@ -15,8 +15,7 @@ int shm_frames_open_mem(struct shm_frames *f, const void *base, size_t size, cha
     f->hdr = (struct shm_frames_hdr *)base;
     char why[SHM_ERR_MAX];
     if (shm_ring_open(&f->ring, base, size, &f->hdr->ring, false, why, sizeof why) != 0) {
-        snprintf(err, errlen, "frame ring: %s", why);
-        return -1;
+        return shm_fail(err, errlen, "frame ring: %s", why);
     }
     if (f->hdr->ring.desc_off < SHM_HDR_SIZE) {
         snprintf(err, errlen, "frame ring overlaps the segment header");

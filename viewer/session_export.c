@@ -37,14 +37,14 @@ _Static_assert(sizeof(struct pcap_rec_hdr) == 16, "pcap record header is 16 byte
 static void write_error(struct export_writer *w, int e, char *err, size_t errlen)
 {
     if (e == ENOSPC || e == EDQUOT)
-        snprintf(err, errlen,
+        shm_fail(err, errlen,
                  "%s: %s: the file holds the %llu complete packets written before it "
                  "(%llu bytes) and ends on a complete record",
                  w->path,
                  e == ENOSPC ? "disk full (No space left on device)" : "disk quota exceeded",
                  (unsigned long long)w->packets, (unsigned long long)w->size);
     else
-        snprintf(err, errlen, "writing %s: %s (the file ends after packet %llu, a complete record)",
+        shm_fail(err, errlen, "writing %s: %s (the file ends after packet %llu, a complete record)",
                  w->path, strerror(e), (unsigned long long)w->packets);
 }
 

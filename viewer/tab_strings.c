@@ -58,7 +58,8 @@ static bool contains_ci(const char *hay, size_t hn, const char *needle, size_t *
 
 void tab_strings_search(struct vw *v, const char *text)
 {
-    snprintf(st.q, sizeof st.q, "%s", text);
+    /* Re-running the current search passes st.q itself; copying a string onto itself is UB. */
+    if (text != st.q) snprintf(st.q, sizeof st.q, "%s", text);
     st.searching = st.q[0] != 0;
     if (st.searching && !st.match.v && v->have_a)
         if (seqlist_init(&st.match, v->a.strings.desc_mask + 1) != 0) st.searching = false;
@@ -162,7 +163,7 @@ static void draw(struct vw *v, int y, int h, int w)
         snprintf(pre, sizeof pre, "%7llu %6u  ", (unsigned long long)m.aux + 1, m.wire_len);
         int x = draw_text(yy, 0, w, pre, attr);
         draw_text(yy, x, w - x, buf, attr);
-        size_t at;
+        size_t at = 0;
         if (st.searching && contains_ci(buf, m.len, st.q, &at) && (int)at < w - x) {
             char part[SHM_FILTER_MAX];
             snprintf(part, sizeof part, "%.*s", (int)strlen(st.q), buf + at);

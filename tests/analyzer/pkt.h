@@ -18,8 +18,8 @@ struct pkt {
 
 static inline void pk_put(struct pkt *p, const void *src, size_t n)
 {
-    if (!n) return;
-    if (p->n + n > sizeof p->b) n = sizeof p->b - p->n;
+    if (!n || p->n >= sizeof p->b) return;
+    if (n > sizeof p->b - p->n) n = sizeof p->b - p->n;
     memcpy(p->b + p->n, src, n);
     p->n += n;
 }
