@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "dissect_int.h"
 
 static const char *const event_names[DE_COUNT] = {[DE_NONE] = "none",
@@ -207,6 +211,30 @@ uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n)
      * network order at the end. This runs over every fully captured TCP/UDP segment.
      */
     uint64_t acc = 0;
+#if defined(__SSE2__)
+    /*
+     * x86-64: 32 bytes per step, each native 16-bit word widened into a 32-bit lane. A lane gains
+     * at most 4 x 0xffff per step, so folding every 16 KiB keeps it far from overflow.
+     */
+    while (n >= 32) {
+        const __m128i zero = _mm_setzero_si128();
+        __m128i lanes = zero;
+        size_t block = n < 16384 ? n & ~(size_t)31 : 16384;
+        for (size_t k = 0; k < block; k += 32) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
+            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + k + 16));
+            lanes = _mm_add_epi32(
+                lanes, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpackhi_epi16(a, zero)));
+            lanes = _mm_add_epi32(
+                lanes, _mm_add_epi32(_mm_unpacklo_epi16(b, zero), _mm_unpackhi_epi16(b, zero)));
+        }
+        uint32_t w[4];
+        _mm_storeu_si128((__m128i *)(void *)w, lanes);
+        acc += (uint64_t)w[0] + w[1] + w[2] + w[3];
+        p += block;
+        n -= block;
+    }
+#endif
     while (n >= 8) {
         uint32_t w[2];
         memcpy(w, p, 8);
