@@ -29,7 +29,8 @@ static inline void sb_init(struct sbuf *s, char *buf, size_t cap)
     if (cap) buf[0] = 0;
 }
 
-static inline void sb_mem(struct sbuf *s, const char *p, size_t n)
+/* The truncating append, out of the common path. */
+static inline void sb_mem_cut(struct sbuf *s, const char *p, size_t n)
 {
     if (s->len + 1 < s->cap) {
         size_t room = s->cap - 1 - s->len;
@@ -40,6 +41,21 @@ static inline void sb_mem(struct sbuf *s, const char *p, size_t n)
     s->len += n;
 }
 
+/*
+ * Appends are mostly a few bytes of known size: when they fit, copy exactly n bytes so the
+ * compiler turns a constant n into plain stores instead of a call to memcpy.
+ */
+static inline void sb_mem(struct sbuf *s, const char *p, size_t n)
+{
+    if (__builtin_expect(s->len + n < s->cap, 1)) {
+        memcpy(s->buf + s->len, p, n);
+        s->len += n;
+        s->buf[s->len] = 0;
+        return;
+    }
+    sb_mem_cut(s, p, n);
+}
+
 static inline void sb_str(struct sbuf *s, const char *p)
 {
     sb_mem(s, p, strlen(p));
@@ -47,18 +63,55 @@ static inline void sb_str(struct sbuf *s, const char *p)
 
 static inline void sb_ch(struct sbuf *s, char c)
 {
-    sb_mem(s, &c, 1);
+    if (__builtin_expect(s->len + 1 < s->cap, 1)) {
+        s->buf[s->len++] = c;
+        s->buf[s->len] = 0;
+        return;
+    }
+    s->len++;
+}
+
+/* Decimal digits in v (1 for 0). */
+static inline unsigned sb_digits(uint64_t v)
+{
+    unsigned n = 1;
+    while (v >= 100) v /= 100, n += 2;
+    return n + (v >= 10);
+}
+
+/* Writes the n decimal digits of v backwards from end (exclusive), two at a time. */
+static inline void sb_put_digits(char *end, uint64_t v)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        end -= 2;
+        memcpy(end, pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        end -= 2;
+        memcpy(end, pairs + 2 * v, 2);
+    } else {
+        *--end = (char)('0' + v);
+    }
 }
 
 static inline void sb_u(struct sbuf *s, uint64_t v)
 {
+    unsigned n = sb_digits(v);
+    if (__builtin_expect(s->len + n < s->cap, 1)) {
+        sb_put_digits(s->buf + s->len + n, v);
+        s->len += n;
+        s->buf[s->len] = 0;
+        return;
+    }
     char tmp[24];
-    char *p = tmp + sizeof tmp;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sb_mem(s, p, (size_t)(tmp + sizeof tmp - p));
+    sb_put_digits(tmp + n, v);
+    sb_mem_cut(s, tmp, n);
 }
 
 /* Zero-padded to width digits. */
@@ -88,18 +141,30 @@ static inline void sb_hex(struct sbuf *s, uint64_t v, int width)
 
 static inline void sb_ip4(struct sbuf *s, const uint8_t *a)
 {
+    if (__builtin_expect(s->len + 16 <= s->cap, 1)) { /* "255.255.255.255" and its NUL */
+        s->len += dissect_fmt_ipv4(a, s->buf + s->len);
+        return;
+    }
     char tmp[16];
     sb_mem(s, tmp, dissect_fmt_ipv4(a, tmp));
 }
 
 static inline void sb_ip6(struct sbuf *s, const uint8_t *a)
 {
+    if (__builtin_expect(s->len + 46 <= s->cap, 1)) { /* INET6_ADDRSTRLEN */
+        s->len += dissect_fmt_ipv6(a, s->buf + s->len, 46);
+        return;
+    }
     char tmp[64];
     sb_mem(s, tmp, dissect_fmt_ipv6(a, tmp, sizeof tmp));
 }
 
 static inline void sb_mac(struct sbuf *s, const uint8_t *a)
 {
+    if (__builtin_expect(s->len + 18 <= s->cap, 1)) { /* "xx:xx:xx:xx:xx:xx" and its NUL */
+        s->len += dissect_fmt_mac(a, s->buf + s->len);
+        return;
+    }
     char tmp[18];
     sb_mem(s, tmp, dissect_fmt_mac(a, tmp));
 }

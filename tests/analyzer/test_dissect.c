@@ -14,6 +14,7 @@
 
 #include "analyzer/dissect.h"
 #include "analyzer/dissect_int.h"
+#include "analyzer/sbuf.h"
 #include "pkt.h"
 
 static struct dissection D;
@@ -798,4 +799,50 @@ Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte)
             while (want >> 16) want = (want & 0xffff) + (want >> 16);
             cr_assert_eq(d_csum_add(seed, p, n), (uint32_t)want, "offset %zu length %zu", a, n);
         }
+}
+
+/* The string builder at every capacity: the same bytes as snprintf of the whole text would
+ * leave, always NUL-terminated, and the untruncated length counted. */
+Test(dissect, sbuf_truncates_like_snprintf)
+{
+    static const uint8_t v4[4] = {192, 168, 100, 7};
+    static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x10, 0xab, 0xcd};
+    const char *want = "Flags [S.], seq 4294967295:0, win 0 18446744073709551615 "
+                       "192.168.100.7 2001:db8::1 02:00:5e:10:ab:cd 7";
+    size_t full = strlen(want);
+    for (size_t cap = 0; cap <= full + 2; cap++) {
+        char buf[160];
+        memset(buf, 'Z', sizeof buf);
+        struct sbuf s;
+        sb_init(&s, buf, cap);
+        sb_str(&s, "Flags [");
+        sb_ch(&s, 'S');
+        sb_ch(&s, '.');
+        sb_str(&s, "], seq ");
+        sb_u(&s, 4294967295u);
+        sb_ch(&s, ':');
+        sb_u(&s, 0);
+        sb_str(&s, ", win ");
+        sb_u(&s, 0);
+        sb_ch(&s, ' ');
+        sb_u(&s, UINT64_MAX);
+        sb_ch(&s, ' ');
+        sb_ip4(&s, v4);
+        sb_ch(&s, ' ');
+        sb_ip6(&s, v6);
+        sb_ch(&s, ' ');
+        sb_mac(&s, mac);
+        sb_ch(&s, ' ');
+        sb_u(&s, 7);
+        cr_assert_eq(s.len, full, "cap %zu: length %zu", cap, s.len);
+        if (cap == 0) {
+            cr_assert_eq(buf[0], 'Z', "nothing written at capacity 0");
+            continue;
+        }
+        char expect[160];
+        snprintf(expect, cap, "%s", want);
+        cr_assert_str_eq(buf, expect, "cap %zu", cap);
+        cr_assert_eq(buf[cap], 'Z', "cap %zu: wrote past the end", cap);
+    }
 }
