@@ -25,3 +25,5 @@ if(PACKRAT_FUZZ)
 endif()
 # Corpus captures whose --print output matches tcpdump -nn line for line stay that way.
 packrat_script_test(analyzer_dissect_tcpdump tests/analyzer/dissect_tcpdump.sh TIMEOUT 120)
+# The detail record: packing round trip over the corpus, the wide form, damaged records.
+packrat_test(test_detail SOURCES analyzer/test_detail.c LIBS packrat_detail PkgConfig::PCAP TIMEOUT 300)
