@@ -95,13 +95,12 @@ static uint8_t event_flags(const struct dissection *d)
     return flags;
 }
 
-static void publish(struct analyzer *an, const struct shm_record *meta, const uint8_t *bytes,
-                    uint64_t flow_id, uint8_t flags)
+/* The summary record: formatted before the flow is known, written once it is. */
+static void publish_summary(struct analyzer *an, const struct shm_record *meta,
+                            const struct dissect_summary *s, uint64_t flow_id, uint8_t flags)
 {
     struct shm_analysis *a = an->a;
     const struct dissection *d = &an->d;
-    struct dissect_summary s;
-    dissect_summary(d, &s);
     struct shm_pkt_summary fx = {
         .flow_id = flow_id,
         .first_event = d->nevents ? d->events[0].id : 0,
@@ -113,12 +112,20 @@ static void publish(struct analyzer *an, const struct shm_record *meta, const ui
     if (dst) {
         /* Reserve the maximum, encode in place, then commit only what was used. */
         uint32_t n =
-            shm_summary_encode(dst, SHM_SUMMARY_MAX, &fx, s.src, s.dst, s.protocol, s.info);
+            shm_summary_encode(dst, SHM_SUMMARY_MAX, &fx, s->src, s->dst, s->protocol, s->info);
         shm_ring_shrink(&a->summary, n);
         struct shm_record m = {
             .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .flags = flags, .aux = meta->seq};
         shm_ring_commit(&a->summary, &m);
     }
+}
+
+/* The packed dissection and the payload's strings. */
+static void publish_detail_and_strings(struct analyzer *an, const struct shm_record *meta,
+                                       const uint8_t *bytes)
+{
+    struct shm_analysis *a = an->a;
+    const struct dissection *d = &an->d;
     /* Packed straight into the ring: a staging copy would move ~1 KB more per frame. */
     uint32_t n = detail_size(d);
     uint8_t *p = shm_ring_reserve(&a->detail, meta->seq, n);
@@ -153,7 +160,14 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
 
     uint64_t sec = meta->ts_ns / 1000000000ull;
     flow_table_tick(an->flows, meta->ts_ns); /* returns at once within the same second */
-    uint64_t flow_id = flow_table_update(an->flows, d, meta->ts_ns, meta->wire_len);
+    /*
+     * The flow's index entry and slot are usually cache misses. Ask for the entry now, format
+     * the summary while it arrives, ask for the slot, pack the detail and strings while that
+     * arrives, and only then account the frame to its flow: the misses overlap with work
+     * instead of stalling it (measured: ~11% of the time went to waiting in the lookup).
+     */
+    struct flow_lookup look;
+    flow_table_lookup_begin(an->flows, d, &look);
     series_add(a, sec, d->top, meta->wire_len);
 
     uint8_t flags = d->nevents ? event_flags(d) : 0;
@@ -165,7 +179,12 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
         if (d->layers[i].proto < SHM_PROTO_SLOTS)
             shm_counter_add(&h->proto_packets[d->layers[i].proto], 1);
 
-    if (an->cfg.publish_frames) publish(an, meta, bytes, flow_id, flags);
+    struct dissect_summary summary;
+    if (an->cfg.publish_frames) dissect_summary(d, &summary);
+    flow_table_lookup_prefetch(an->flows, &look, meta->ts_ns);
+    if (an->cfg.publish_frames) publish_detail_and_strings(an, meta, bytes);
+    uint64_t flow_id = flow_table_update_found(an->flows, d, &look, meta->ts_ns, meta->wire_len);
+    if (an->cfg.publish_frames) publish_summary(an, meta, &summary, flow_id, flags);
 
     if (an->cfg.output != ANALYZER_OUT_NONE) {
         struct dissect_frame_info fi = {an->frame_number, meta->ts_ns, meta->len, meta->wire_len};

@@ -9,6 +9,7 @@
  */
 #include "flows.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,15 +55,30 @@ static void index_insert(struct flow_table *t, uint32_t slot)
     t->index[i] = slot + 1;
 }
 
-static int64_t index_find(const struct flow_table *t, const struct shm_flow_key *k)
+static bool key_equal(const struct shm_flow_key *a, const struct shm_flow_key *b)
 {
-    uint64_t i = key_hash(k) & t->index_mask;
+    /* Five words compared inline: a call to memcmp cost more than the compare. */
+    uint64_t x[5], y[5], diff = 0;
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    for (int i = 0; i < 5; i++) diff |= x[i] ^ y[i];
+    return diff == 0;
+}
+
+/* Index position of k, probing from its home position; -1 when absent. */
+static int64_t index_find_from(const struct flow_table *t, const struct shm_flow_key *k, uint64_t i)
+{
     while (t->index[i]) {
         uint32_t slot = t->index[i] - 1;
-        if (memcmp(&t->slots[slot].key, k, sizeof *k) == 0) return (int64_t)i;
+        if (key_equal(&t->slots[slot].key, k)) return (int64_t)i;
         i = (i + 1) & t->index_mask;
     }
     return -1;
+}
+
+static int64_t index_find(const struct flow_table *t, const struct shm_flow_key *k)
+{
+    return index_find_from(t, k, key_hash(k) & t->index_mask);
 }
 
 /* Backward-shift deletion: keeps every remaining entry reachable from its home position. */
@@ -224,13 +240,48 @@ static void tcp_track(struct shm_flow *f, struct flow_private *p, const struct d
     p->seq_valid[dir] = 1;
 }
 
+void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d,
+                             struct flow_lookup *l)
+{
+    l->valid = dissect_flow_key(d, &l->key, &l->dir);
+    if (!l->valid) return;
+    l->home = key_hash(&l->key) & t->index_mask;
+    __builtin_prefetch(&t->index[l->home]);
+}
+
+/* The lines of a slot that flow_table_update() touches for a frame of second sec. */
+static void prefetch_slot(const struct shm_flow *f, uint64_t sec)
+{
+    __builtin_prefetch(&f->lock, 1);
+    __builtin_prefetch(&f->packets, 1);
+    __builtin_prefetch(&f->hist_sec, 1);
+    __builtin_prefetch(&f->hist_packets[sec % SHM_FLOW_HIST], 1);
+    __builtin_prefetch(&f->hist_bytes[sec % SHM_FLOW_HIST], 1);
+}
+
+void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l,
+                                uint64_t ts_ns)
+{
+    if (!l->valid) return;
+    uint32_t e = t->index[l->home]; /* most flows sit at their home position */
+    if (e && e - 1 < t->capacity) prefetch_slot(&t->slots[e - 1], ts_ns / 1000000000ull);
+}
+
 uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uint64_t ts_ns,
                            uint32_t wirelen)
 {
-    struct shm_flow_key key;
-    int dir;
-    if (!dissect_flow_key(d, &key, &dir)) return 0;
-    int64_t at = index_find(t, &key);
+    struct flow_lookup l;
+    flow_table_lookup_begin(t, d, &l);
+    return flow_table_update_found(t, d, &l, ts_ns, wirelen);
+}
+
+uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
+                                 const struct flow_lookup *l, uint64_t ts_ns, uint32_t wirelen)
+{
+    if (!l->valid) return 0;
+    const struct shm_flow_key key = l->key;
+    int dir = l->dir;
+    int64_t at = index_find_from(t, &key, l->home);
     uint32_t slot;
     struct shm_flow *f;
     if (at >= 0) {
@@ -275,6 +326,10 @@ void flow_table_tick(struct flow_table *t, uint64_t now_ns)
     if (sec == t->now_sec) return;
     t->now_sec = sec;
     for (uint64_t i = 0; i <= t->index_mask;) {
+        /* Every active slot is visited once a second: ask for the one a few entries on now, so
+         * the misses overlap instead of following one another. */
+        uint32_t ahead = t->index[(i + 8) & t->index_mask];
+        if (ahead && ahead - 1 < t->capacity) prefetch_slot(&t->slots[ahead - 1], sec);
         if (!t->index[i]) {
             i++;
             continue;

@@ -7,6 +7,7 @@
 #ifndef PACKRAT_ANALYZER_FLOWS_H
 #define PACKRAT_ANALYZER_FLOWS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,6 +31,25 @@ void flow_table_free(struct flow_table *t);
  * table is full). */
 uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uint64_t ts_ns,
                            uint32_t wirelen);
+
+/*
+ * The same in three steps, so the analyzer can do other work while the flow's memory arrives
+ * (the index and the slot are each a cache miss when thousands of flows are active):
+ * begin computes the key and asks for its index entry; prefetch reads that entry and asks for
+ * the slot's lines; update_found accounts the frame. d must not change between the steps.
+ */
+struct flow_lookup {
+    struct shm_flow_key key;
+    int dir;
+    bool valid;    /* the frame has an IP flow */
+    uint64_t home; /* index position the key hashes to */
+};
+void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d,
+                             struct flow_lookup *l);
+void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l,
+                                uint64_t ts_ns);
+uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
+                                 const struct flow_lookup *l, uint64_t ts_ns, uint32_t wirelen);
 
 /* Batch mode: flows that expire are kept (privately) so the final table still lists them. */
 void flow_table_keep_expired(struct flow_table *t);
