@@ -57,6 +57,10 @@ static int split3(const uint8_t *p, size_t len, size_t off[3], size_t lens[3])
 
 bool dissect_http(struct dissection *d, struct cursor c)
 {
+    /* Every TCP payload comes here: "HTTP/1." and every method start with a capital letter,
+     * which turns most binary and text payloads away before the comparisons below. */
+    uint8_t first;
+    if (!cur_peek_be8(&c, 0, &first) || first < 'C' || first > 'T') return false;
     bool response = starts_with(&c, "HTTP/1.");
     bool request = false;
     for (int i = 0; !response && methods[i]; i++) {
