@@ -71,32 +71,45 @@ static inline void sb_ch(struct sbuf *s, char c)
     s->len++;
 }
 
-/* Decimal digits in v (1 for 0). */
+/* Decimal digits in v (1 for 0): comparisons, one division per four digits. */
 static inline unsigned sb_digits(uint64_t v)
 {
-    unsigned n = 1;
-    while (v >= 100) v /= 100, n += 2;
-    return n + (v >= 10);
+    for (unsigned n = 1;; n += 4) {
+        if (v < 10) return n;
+        if (v < 100) return n + 1;
+        if (v < 1000) return n + 2;
+        if (v < 10000) return n + 3;
+        v /= 10000;
+    }
 }
 
-/* Writes the n decimal digits of v backwards from end (exclusive), two at a time. */
+static const char sb_pairs[] = "00010203040506070809101112131415161718192021222324"
+                               "25262728293031323334353637383940414243444546474849"
+                               "50515253545556575859606162636465666768697071727374"
+                               "75767778798081828384858687888990919293949596979899";
+
+/* Writes the decimal digits of v backwards from end (exclusive), two at a time; 32-bit
+ * arithmetic once the value fits (ports, sequence numbers, lengths: nearly all of them). */
 static inline void sb_put_digits(char *end, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    while (v >= 100) {
+    while (v > UINT32_MAX) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         end -= 2;
-        memcpy(end, pairs + 2 * r, 2);
+        memcpy(end, sb_pairs + 2 * r, 2);
     }
-    if (v >= 10) {
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned r = w % 100;
+        w /= 100;
         end -= 2;
-        memcpy(end, pairs + 2 * v, 2);
+        memcpy(end, sb_pairs + 2 * r, 2);
+    }
+    if (w >= 10) {
+        end -= 2;
+        memcpy(end, sb_pairs + 2 * w, 2);
     } else {
-        *--end = (char)('0' + v);
+        *--end = (char)('0' + w);
     }
 }
 

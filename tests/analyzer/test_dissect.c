@@ -846,3 +846,28 @@ Test(dissect, sbuf_truncates_like_snprintf)
         cr_assert_eq(buf[cap], 'Z', "cap %zu: wrote past the end", cap);
     }
 }
+
+/* Numbers at every power of ten and either side of it, and around 2^32, as printf writes them. */
+Test(dissect, sbuf_numbers_match_printf)
+{
+    uint64_t values[80];
+    size_t n = 0;
+    for (uint64_t p = 1; n + 3 <= 66; p *= 10) {
+        values[n++] = p - 1;
+        values[n++] = p;
+        values[n++] = p + 1;
+        if (p > UINT64_MAX / 10) break;
+    }
+    values[n++] = 4294967295u;
+    values[n++] = 4294967296u;
+    values[n++] = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        char got[32], want[32];
+        struct sbuf s;
+        sb_init(&s, got, sizeof got);
+        sb_u(&s, values[i]);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)values[i]);
+        cr_assert_str_eq(got, want);
+        cr_assert_eq(s.len, strlen(want));
+    }
+}
