@@ -276,6 +276,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
     const uint64_t room = s->limit ? s->limit - s->frames_out : UINT64_MAX;
     uint64_t frames = 0, bytes = 0, truncated = 0;
     uint32_t ts_last = s->ts_source_last;
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
     const uint64_t flush_mask =
         r->desc_mask >> 2 < FLUSH_EVERY - 1 ? r->desc_mask >> 2 : FLUSH_EVERY - 1;
     uint32_t pf = off & ~63u;
@@ -297,10 +298,10 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
         if (dir == CAP_DIR_OUT && pkttype != PACKET_OUTGOING) continue;
         if (dir == CAP_DIR_IN && pkttype == PACKET_OUTGOING) continue;
         /* The ring slots we are about to fill were last written a lap ago: long out of cache. */
-        __builtin_prefetch(&r->desc[(r->w_seq + RING_AHEAD) & r->desc_mask], 1);
-        uint64_t ahead = r->w_off + PREFETCH_AHEAD;
-        if (ahead >= r->data_size) ahead -= r->data_size; /* no division on the hot path */
-        if (ahead < r->data_size) __builtin_prefetch(r->data + ahead, 1);
+        __builtin_prefetch(&c.desc[(c.seq + RING_AHEAD) & c.desc_mask], 1);
+        uint64_t ahead = c.off + PREFETCH_AHEAD;
+        if (ahead >= c.data_size) ahead -= c.data_size; /* no division on the hot path */
+        if (ahead < c.data_size) __builtin_prefetch(c.data + ahead, 1);
         /* Only the fields the frame needs are read; the full cap_tframe (which lives in memory,
          * since cap_frame_build takes its address) is built for frames that need reshaping. */
         uint32_t status = h->tp_status;
@@ -311,7 +312,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             uint32_t len = h->tp_len;
             caplen = p.snap;
             wire = len < caplen ? caplen : len;
-            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
+            if (!(sl = shm_ring_cursor_put(&c, caplen)).dst) continue;
             const uint8_t *src = (const uint8_t *)h + p.mac;
             copy_plain(sl.dst, src, caplen, blk_len - (uint32_t)(src - blk));
             flags = 0;
@@ -319,7 +320,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             struct cap_tframe f;
             tframe_fill(h, &p, &f);
             cap_frame_lengths(&f, cooked, cfg->snaplen, &caplen, &wire);
-            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
+            if (!(sl = shm_ring_cursor_put(&c, caplen)).dst) continue;
             flags = cap_frame_build(sl.dst, caplen, &f, cooked);
         }
         if (caplen < wire) {
@@ -335,10 +336,10 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             .direction = pkttype <= PACKET_OUTGOING ? pkttype : SHM_DIR_UNKNOWN,
             .flags = flags | status_flags(status),
         };
-        shm_ring_put_done(r, &sl, &m);
+        shm_ring_cursor_done(&c, &sl, &m);
         /* Publish now and then within a block too: a block can hold more frames than a small
          * ring has descriptors, and readers should not wait for a whole block. */
-        if (!(r->w_seq & flush_mask)) shm_ring_flush(r);
+        if (!(c.seq & flush_mask)) shm_ring_cursor_flush(&c);
         ts_last = m.ts_source;
         bytes += wire;
         if (++frames == room) {
@@ -346,8 +347,9 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             break;
         }
     }
-    shm_ring_flush(r);
-    s->next_seq = r->w_seq;
+    shm_ring_cursor_flush(&c);
+    shm_ring_cursor_end(&c);
+    s->next_seq = c.seq;
     s->frames_out += frames;
     s->bytes += bytes;
     s->truncated += truncated;
