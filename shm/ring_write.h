@@ -32,7 +32,7 @@ struct shm_ring_tail {
     bool ok;
 };
 
-/* Slow part of shm_ring_put(): moves the tail (now at tail) past every record the record
+/* Slow part of shm_ring_cursor_put(): moves the tail (now at tail) past every record the record
  * [pos, end) being written as seq evicts, publishes it, and returns it. (ring.c) */
 struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
                                     uint64_t pos, uint64_t end);
