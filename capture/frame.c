@@ -21,28 +21,61 @@
 #define VLAN_LEN    4u
 #define MAC_ADDRS   12u /* destination + source MAC: the tag goes right after them */
 
-/* Inline in the block loops: the caller's cap_tframe then lives in registers, not on the stack. */
-static inline int tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off,
-                               struct cap_tframe *f, uint32_t *next)
+#define SLL_OFF TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) /* the sockaddr_ll behind the header */
+
+/* The offsets of one record, validated against its block by tframe_check(). */
+struct tframe_pos {
+    uint32_t mac;  /* frame bytes at record + mac ... */
+    uint32_t snap; /* ... snap of them, inside the block */
+    uint32_t next; /* offset of the next record in the block, 0 if none */
+};
+
+/*
+ * Checks the kernel's offsets of the record at off against the block and returns its header, or
+ * NULL when they do not fit. Only the values in *p may be used to locate bytes afterwards.
+ * Inline in the block loops, so the frame's fields are read where needed and stay in registers.
+ */
+static inline const struct tpacket3_hdr *tframe_check(const uint8_t *blk, uint32_t blk_len,
+                                                      uint32_t off, struct tframe_pos *p)
 {
     const uint32_t hdr_len = sizeof(struct tpacket3_hdr);
-    const uint32_t sll_off = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
     /* The kernel places V3 records 8-byte aligned (V3_ALIGNMENT); an unaligned offset is a lie,
      * and refusing it lets us read the header in place (no copy on the hot path). */
-    if (off % 8 || off > blk_len || blk_len - off < sll_off + sizeof(struct sockaddr_ll)) return -1;
+    if (off % 8 || off > blk_len || blk_len - off < SLL_OFF + sizeof(struct sockaddr_ll))
+        return NULL;
     const struct tpacket3_hdr *h = (const struct tpacket3_hdr *)(const void *)(blk + off);
-    const struct sockaddr_ll *sll = (const struct sockaddr_ll *)(const void *)(blk + off + sll_off);
     uint32_t room = blk_len - off;
     uint32_t mac = h->tp_mac, snap = h->tp_snaplen, nxt = h->tp_next_offset;
     /* The frame bytes must follow the sockaddr_ll and lie inside the block. */
-    if (mac < sll_off + sizeof(struct sockaddr_ll) || mac > room || snap > room - mac) return -1;
-    if (nxt != 0 && (nxt < hdr_len || nxt >= room || nxt % 8)) return -1;
+    if (mac < SLL_OFF + sizeof(struct sockaddr_ll) || mac > room || snap > room - mac) return NULL;
+    if (nxt != 0 && (nxt < hdr_len || nxt >= room || nxt % 8)) return NULL;
+    p->mac = mac;
+    p->snap = snap;
+    p->next = nxt ? off + nxt : 0;
+    return h;
+}
+
+static inline const struct sockaddr_ll *tframe_sll(const struct tpacket3_hdr *h)
+{
+    return (const struct sockaddr_ll *)(const void *)((const uint8_t *)h + SLL_OFF);
+}
+
+static inline uint64_t tframe_ts_ns(const struct tpacket3_hdr *h)
+{
+    return (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec;
+}
+
+/* Fills f from a record tframe_check() accepted. */
+static inline void tframe_fill(const struct tpacket3_hdr *h, const struct tframe_pos *p,
+                               struct cap_tframe *f)
+{
+    const struct sockaddr_ll *sll = tframe_sll(h);
     uint32_t status = h->tp_status, len = h->tp_len;
-    f->data = blk + off + mac;
-    f->snaplen = snap;
-    f->len = len < snap ? snap : len;
+    f->data = (const uint8_t *)h + p->mac;
+    f->snaplen = p->snap;
+    f->len = len < p->snap ? p->snap : len;
     f->status = status;
-    f->ts_ns = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec;
+    f->ts_ns = tframe_ts_ns(h);
     f->vlan_valid = (status & TP_STATUS_VLAN_VALID) != 0;
     f->vlan_tci = (uint16_t)h->hv1.tp_vlan_tci;
     f->vlan_tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? (uint16_t)h->hv1.tp_vlan_tpid
@@ -53,7 +86,16 @@ static inline int tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t of
     f->halen = sll->sll_halen > 8 ? 8 : sll->sll_halen;
     f->ifindex = sll->sll_ifindex;
     f->sll_addr = sll->sll_addr;
-    *next = nxt ? off + nxt : 0;
+}
+
+static inline int tframe_parse(const uint8_t *blk, uint32_t blk_len, uint32_t off,
+                               struct cap_tframe *f, uint32_t *next)
+{
+    struct tframe_pos p;
+    const struct tpacket3_hdr *h = tframe_check(blk, blk_len, off, &p);
+    if (!h) return -1;
+    tframe_fill(h, &p, f);
+    *next = p.next;
     return 0;
 }
 
@@ -234,41 +276,55 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
     const uint64_t room = s->limit ? s->limit - s->frames_out : UINT64_MAX;
     uint64_t frames = 0, bytes = 0, truncated = 0;
     uint32_t ts_last = s->ts_source_last;
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
     const uint64_t flush_mask =
         r->desc_mask >> 2 < FLUSH_EVERY - 1 ? r->desc_mask >> 2 : FLUSH_EVERY - 1;
     uint32_t pf = off & ~63u;
     bool more = true;
     for (uint32_t i = 0; i < num && off; i++) {
-        struct cap_tframe f;
-        uint32_t next;
-        if (tframe_parse(blk, blk_len, off, &f, &next) != 0) {
+        struct tframe_pos p;
+        const struct tpacket3_hdr *h = tframe_check(blk, blk_len, off, &p);
+        if (!h) {
             (*bad_records)++; /* the rest of the block cannot be located safely */
             break;
         }
-        off = next;
+        off = p.next;
         /* The kernel wrote the block on another CPU and records follow each other in it: keep
          * the lines about PREFETCH_AHEAD bytes ahead on their way while this frame is copied. */
         uint32_t pf_end = off + PREFETCH_AHEAD < blk_len ? off + PREFETCH_AHEAD : blk_len;
         for (; pf < pf_end; pf += 64) __builtin_prefetch(blk + pf);
-        if (dir == CAP_DIR_OUT && f.pkttype != PACKET_OUTGOING) continue;
-        if (dir == CAP_DIR_IN && f.pkttype == PACKET_OUTGOING) continue;
-        /* The ring slots we are about to fill were last written a lap ago: long out of cache. */
-        __builtin_prefetch(&r->desc[(r->w_seq + RING_AHEAD) & r->desc_mask], 1);
-        uint64_t ahead = r->w_off + PREFETCH_AHEAD;
-        if (ahead >= r->data_size) ahead -= r->data_size; /* no division on the hot path */
-        if (ahead < r->data_size) __builtin_prefetch(r->data + ahead, 1);
+        const struct sockaddr_ll *sll = tframe_sll(h);
+        uint8_t pkttype = sll->sll_pkttype;
+        if (dir == CAP_DIR_OUT && pkttype != PACKET_OUTGOING) continue;
+        if (dir == CAP_DIR_IN && pkttype == PACKET_OUTGOING) continue;
+        /* The ring slots we are about to fill were last written a lap ago: long out of cache.
+         * Data lines PREFETCH_AHEAD bytes on, as many as this frame will take (one per 64 bytes),
+         * so each line is fetched about once whatever the frame sizes: one line per frame left
+         * a 1500-byte frame's other 23 to miss during the copy. */
+        __builtin_prefetch(&c.desc[(c.seq + RING_AHEAD) & c.desc_mask], 1);
+        uint64_t ahead = c.off + PREFETCH_AHEAD;
+        if (ahead >= c.data_size) ahead -= c.data_size; /* no division on the hot path */
+        for (uint32_t k = 0; k < p.snap && ahead < c.data_size; k += 64, ahead += 64)
+            __builtin_prefetch(c.data + ahead, 1);
+        /* Only the fields the frame needs are read; the full cap_tframe (which lives in memory,
+         * since cap_frame_build takes its address) is built for frames that need reshaping. */
+        uint32_t status = h->tp_status;
         uint32_t caplen, wire;
         uint16_t flags;
         struct shm_ring_slot sl;
-        if (!cooked && !f.vlan_valid && f.snaplen <= plain_max) {
-            caplen = f.snaplen;
-            wire = f.len;
-            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
-            copy_plain(sl.dst, f.data, caplen, blk_len - (uint32_t)(f.data - blk));
+        if (!cooked && !(status & TP_STATUS_VLAN_VALID) && p.snap <= plain_max) {
+            uint32_t len = h->tp_len;
+            caplen = p.snap;
+            wire = len < caplen ? caplen : len;
+            if (!(sl = shm_ring_cursor_put(&c, caplen)).dst) continue;
+            const uint8_t *src = (const uint8_t *)h + p.mac;
+            copy_plain(sl.dst, src, caplen, blk_len - (uint32_t)(src - blk));
             flags = 0;
         } else {
+            struct cap_tframe f;
+            tframe_fill(h, &p, &f);
             cap_frame_lengths(&f, cooked, cfg->snaplen, &caplen, &wire);
-            if (!(sl = shm_ring_put(r, caplen)).dst) continue;
+            if (!(sl = shm_ring_cursor_put(&c, caplen)).dst) continue;
             flags = cap_frame_build(sl.dst, caplen, &f, cooked);
         }
         if (caplen < wire) {
@@ -276,18 +332,18 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             truncated++;
         }
         struct shm_record m = {
-            .ts_ns = f.ts_ns,
+            .ts_ns = tframe_ts_ns(h),
             .len = caplen,
             .wire_len = wire,
-            .ifindex = (uint32_t)f.ifindex,
-            .ts_source = ts_source_of(f.status),
-            .direction = f.pkttype <= PACKET_OUTGOING ? f.pkttype : SHM_DIR_UNKNOWN,
-            .flags = flags | status_flags(f.status),
+            .ifindex = (uint32_t)sll->sll_ifindex,
+            .ts_source = ts_source_of(status),
+            .direction = pkttype <= PACKET_OUTGOING ? pkttype : SHM_DIR_UNKNOWN,
+            .flags = flags | status_flags(status),
         };
-        shm_ring_put_done(r, &sl, &m);
+        shm_ring_cursor_done(&c, &sl, &m);
         /* Publish now and then within a block too: a block can hold more frames than a small
          * ring has descriptors, and readers should not wait for a whole block. */
-        if (!(r->w_seq & flush_mask)) shm_ring_flush(r);
+        if (!(c.seq & flush_mask)) shm_ring_cursor_flush(&c);
         ts_last = m.ts_source;
         bytes += wire;
         if (++frames == room) {
@@ -295,8 +351,9 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
             break;
         }
     }
-    shm_ring_flush(r);
-    s->next_seq = r->w_seq;
+    shm_ring_cursor_flush(&c);
+    shm_ring_cursor_end(&c);
+    s->next_seq = c.seq;
     s->frames_out += frames;
     s->bytes += bytes;
     s->truncated += truncated;

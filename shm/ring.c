@@ -130,28 +130,29 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
 /* ---- writer --------------------------------------------------------------------------------- */
 
 /* Moves tail_seq past every record that the record [pos, end) being written as seq evicts. */
-void shm_ring_evict(struct shm_ring *r, uint64_t seq, uint64_t pos, uint64_t end)
+struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
+                                    uint64_t pos, uint64_t end)
 {
-    uint64_t tail = r->w_tail;
+    struct shm_ring_tail t = {.ok = false};
     uint64_t n = r->desc_mask + 1;
     if (seq >= n && tail < seq + 1 - n) tail = seq + 1 - n; /* descriptor slots reused */
-    r->w_tail_ok = false;
     while (tail < seq) {
         const struct shm_ring_desc *d = &r->desc[tail & r->desc_mask];
         uint64_t lock = atomic_load_explicit(&d->lock, memory_order_relaxed);
         if (lock == 2 * tail + 2 && end - d->data_pos <= r->data_size) {
             /* Intact, and stays so until a later record reuses its slot or reaches its bytes:
-             * shm_ring_put() checks exactly that without coming back here. */
-            r->w_tail_pos = d->data_pos;
-            r->w_tail_ok = true;
+             * shm_ring_cursor_put() checks exactly that without coming back here. */
+            t.pos = d->data_pos;
+            t.ok = true;
             break;
         }
         tail++; /* a gap, or a record whose bytes this one overwrites */
     }
-    if (tail == seq) r->w_tail_pos = pos; /* only the record being written: not yet complete */
-    r->w_tail = tail;
+    if (tail == seq) t.pos = pos; /* only the record being written: not yet complete */
+    t.tail = tail;
     /* Release: pairs with the acquire load in shm_ring_oldest(). */
     atomic_store_explicit(&r->hdr->tail_seq, tail, memory_order_release);
+    return t;
 }
 
 /* How far ahead of the write position reserve() prefetches data lines. */

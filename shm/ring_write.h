@@ -10,65 +10,113 @@
  * readers, so batching delays them but can never show them a torn record — and a reader polling
  * write_seq no longer pulls the writer's header line away once per frame.
  *
- * The writer keeps its own copy of the positions (w_*), so the per-record path loads nothing
- * from the shared header. It also remembers the payload position of the record at the tail,
- * which lets it skip re-reading that descriptor (a cache miss megabytes behind the head) while
- * a new record provably evicts nothing.
+ * The writer keeps its own copy of the positions (w_* in struct shm_ring, or a local cursor for a
+ * run of records), so the per-record path loads nothing from the shared header. It also remembers
+ * the payload position of the record at the tail, which lets it skip re-reading that descriptor (a
+ * cache miss megabytes behind the head) while a new record provably evicts nothing.
  */
 #ifndef PACKRAT_SHM_RING_WRITE_H
 #define PACKRAT_SHM_RING_WRITE_H
 
 #include "shm.h"
 
+/* The per-record steps must inline into the writer's loop, or its cursor escapes into memory:
+ * GCC declined to inline shm_ring_cursor_put() into capture's two call sites on its own. */
+#define SHM_RING_INLINE static inline __attribute__((always_inline))
+
 #define SHM_RING_ALIGN(x) (((x) + 15u) & ~(uint64_t)15u) /* records start 16-byte aligned */
 
-/* Slow part of shm_ring_put(): moves the tail past every record the new one evicts. (ring.c) */
-void shm_ring_evict(struct shm_ring *r, uint64_t seq, uint64_t pos, uint64_t end);
+/* The tail as shm_ring_evict() leaves it (the w_tail* of struct shm_ring). */
+struct shm_ring_tail {
+    uint64_t tail, pos;
+    bool ok;
+};
+
+/* Slow part of shm_ring_cursor_put(): moves the tail (now at tail) past every record the record
+ * [pos, end) being written as seq evicts, publishes it, and returns it. (ring.c) */
+struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
+                                    uint64_t pos, uint64_t end);
+
+/* Writer: a cursor on the ring's current positions (shm.h says why). */
+SHM_RING_INLINE struct shm_ring_cursor shm_ring_cursor_begin(struct shm_ring *r)
+{
+    struct shm_ring_cursor c = {
+        .ring = r,
+        .hdr = r->hdr,
+        .desc = r->desc,
+        .data = r->data,
+        .desc_mask = r->desc_mask,
+        .data_size = r->data_size,
+        .max_record = r->max_record,
+        .seq = r->w_seq,
+        .pos = r->w_pos,
+        .off = r->w_off,
+        .tail = r->w_tail,
+        .tail_pos = r->w_tail_pos,
+        .contig = r->w_contig,
+        .tail_ok = r->w_tail_ok,
+        .writable = r->writable,
+    };
+    return c;
+}
+
+/* Writer: stores the cursor's positions back into its ring. */
+SHM_RING_INLINE void shm_ring_cursor_end(const struct shm_ring_cursor *c)
+{
+    struct shm_ring *r = c->ring;
+    r->w_seq = c->seq;
+    r->w_pos = c->pos;
+    r->w_off = c->off;
+    r->w_tail = c->tail;
+    r->w_tail_pos = c->tail_pos;
+    r->w_contig = c->contig;
+    r->w_tail_ok = c->tail_ok;
+}
 
 /*
- * Writer: starts the next record (sequence w_seq) of len bytes. The payload goes to the returned
+ * Writer: starts the next record (sequence c->seq) of len bytes. The payload goes to the returned
  * slot's dst, which is NULL when len is over the ring's limit. Finish the record with
- * shm_ring_put_done() before the next put; readers see it after the next shm_ring_flush().
- * The slot is returned by value so the caller keeps it in registers: were it stored in *r, the
- * payload stores (through a byte pointer, which may alias anything) would force it back through
- * memory, and reloading it right behind them stalls on the store buffer.
+ * shm_ring_cursor_done() before the next put; readers see it after the next flush.
+ * The slot is returned by value so the caller keeps it in registers.
  */
-static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len)
+SHM_RING_INLINE struct shm_ring_slot shm_ring_cursor_put(struct shm_ring_cursor *c, uint32_t len)
 {
     struct shm_ring_slot sl = {.dst = NULL};
-    if (len > r->max_record || !r->writable) return sl;
-    uint64_t pos = r->w_pos, off = r->w_off, seq = r->w_seq;
-    if (off + len > r->data_size) { /* no wrapping inside a record: skip to the start */
-        pos += r->data_size - off;
+    if (len > c->max_record || !c->writable) return sl;
+    uint64_t pos = c->pos, off = c->off, seq = c->seq;
+    if (off + len > c->data_size) { /* no wrapping inside a record: skip to the start */
+        pos += c->data_size - off;
         off = 0;
     }
     uint64_t end = pos + SHM_RING_ALIGN(len);
     /* The tail record stays intact while its descriptor is not reused and its bytes are not
      * reached; otherwise look at the descriptors (ring.c). With small records the descriptors
      * run out first and every record evicts exactly one: the next one is intact without looking
-     * if this writer committed it (no gap since w_contig) and its bytes are not reached either
+     * if this writer committed it (no gap since contig) and its bytes are not reached either
      * (payload positions only grow, so the old tail's position bounds it from below). That
      * saves a read of a descriptor a whole lap old, just ahead of the one being filled. */
-    if (seq - r->w_tail > r->desc_mask && r->w_tail_ok && seq - r->desc_mask >= r->w_contig &&
-        end - r->w_tail_pos <= r->data_size) {
-        r->w_tail = seq - r->desc_mask;
+    if (seq - c->tail > c->desc_mask && c->tail_ok && seq - c->desc_mask >= c->contig &&
+        end - c->tail_pos <= c->data_size) {
+        c->tail = seq - c->desc_mask;
         /* Release: pairs with the acquire load in shm_ring_oldest(). */
-        atomic_store_explicit(&r->hdr->tail_seq, r->w_tail, memory_order_release);
-    } else if (!r->w_tail_ok || seq - r->w_tail > r->desc_mask ||
-               end - r->w_tail_pos > r->data_size) {
-        shm_ring_evict(r, seq, pos, end);
+        atomic_store_explicit(&c->hdr->tail_seq, c->tail, memory_order_release);
+    } else if (!c->tail_ok || seq - c->tail > c->desc_mask || end - c->tail_pos > c->data_size) {
+        struct shm_ring_tail t = shm_ring_evict(c->ring, c->tail, seq, pos, end);
+        c->tail = t.tail;
+        c->tail_pos = t.pos;
+        c->tail_ok = t.ok;
     }
-    struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
-    /* Release fence: orders the new tail (stored in shm_ring_evict) before the stores below
-     * that make readers look for it (pairs with the acquire fence in shm_ring_next()'s lapped
-     * branch). */
+    struct shm_ring_desc *d = &c->desc[seq & c->desc_mask];
+    /* Release fence: orders the new tail (stored above or in shm_ring_evict) before the stores
+     * below that make readers look for it (pairs with the acquire fence in shm_ring_next()'s
+     * lapped branch). */
     atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&r->hdr->data_intent, end, memory_order_relaxed);
+    atomic_store_explicit(&c->hdr->data_intent, end, memory_order_relaxed);
     atomic_store_explicit(&d->lock, 2 * seq + 1, memory_order_relaxed);
     /* Release fence: pairs with the acquire fence in shm_ring_read(). A reader whose copy saw
      * any byte we write after this point also sees the odd lock and the new data_intent. */
     atomic_thread_fence(memory_order_release);
-    sl.dst = r->data + off;
+    sl.dst = c->data + off;
     sl.seq = seq;
     sl.pos = pos;
     sl.off = off;
@@ -78,10 +126,10 @@ static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len
 }
 
 /* Writer: completes the record of slot sl (its payload is written). */
-static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_slot *sl,
-                                     const struct shm_record *m)
+SHM_RING_INLINE void shm_ring_cursor_done(struct shm_ring_cursor *c, const struct shm_ring_slot *sl,
+                                          const struct shm_record *m)
 {
-    struct shm_ring_desc *d = &r->desc[sl->seq & r->desc_mask];
+    struct shm_ring_desc *d = &c->desc[sl->seq & c->desc_mask];
     d->data_pos = sl->pos;
     d->data_off = sl->off;
     d->ts_ns = m->ts_ns;
@@ -96,19 +144,42 @@ static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_s
      * and payload above are visible to a reader that sees 2s+2. */
     atomic_store_explicit(&d->lock, 2 * sl->seq + 2, memory_order_release);
     uint64_t end_off = sl->off + (sl->end - sl->pos);
-    r->w_pos = sl->end;
-    r->w_off = end_off >= r->data_size ? 0 : end_off;
-    r->w_seq = sl->seq + 1;
+    c->pos = sl->end;
+    c->off = end_off >= c->data_size ? 0 : end_off;
+    c->seq = sl->seq + 1;
 }
 
 /* Writer: publishes every record completed so far to readers. */
+SHM_RING_INLINE void shm_ring_cursor_flush(const struct shm_ring_cursor *c)
+{
+    struct shm_ring_hdr *h = c->hdr;
+    atomic_store_explicit(&h->data_head, c->pos, memory_order_relaxed);
+    atomic_store_explicit(&h->data_head_off, c->off, memory_order_relaxed);
+    /* Release: pairs with the acquire load of write_seq in shm_ring_read()/newest(). */
+    atomic_store_explicit(&h->write_seq, c->seq, memory_order_release);
+}
+
+/* The same three steps on the ring itself, for writers that go a record at a time. */
+static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len)
+{
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
+    struct shm_ring_slot sl = shm_ring_cursor_put(&c, len);
+    shm_ring_cursor_end(&c);
+    return sl;
+}
+
+static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_slot *sl,
+                                     const struct shm_record *m)
+{
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
+    shm_ring_cursor_done(&c, sl, m);
+    shm_ring_cursor_end(&c);
+}
+
 static inline void shm_ring_flush(struct shm_ring *r)
 {
-    struct shm_ring_hdr *h = r->hdr;
-    atomic_store_explicit(&h->data_head, r->w_pos, memory_order_relaxed);
-    atomic_store_explicit(&h->data_head_off, r->w_off, memory_order_relaxed);
-    /* Release: pairs with the acquire load of write_seq in shm_ring_read()/newest(). */
-    atomic_store_explicit(&h->write_seq, r->w_seq, memory_order_release);
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
+    shm_ring_cursor_flush(&c);
 }
 
 #endif

@@ -129,6 +129,23 @@ struct shm_ring {
     bool w_tail_ok;
 };
 
+/*
+ * Writer: the ring's geometry and the writer's positions, copied into a local for a run of
+ * records (shm_ring_cursor_begin() ... shm_ring_cursor_end(), ring_write.h). Payload stores go
+ * through byte pointers, which may alias anything reachable through memory, so fields read
+ * through struct shm_ring are reloaded after every record's copy; a local cursor whose address
+ * never escapes cannot be aliased, and the compiler keeps it in registers.
+ */
+struct shm_ring_cursor {
+    struct shm_ring *ring; /* for the slow path (shm_ring_evict) */
+    struct shm_ring_hdr *hdr;
+    struct shm_ring_desc *desc;
+    uint8_t *data;
+    uint64_t desc_mask, data_size, max_record;
+    uint64_t seq, pos, off, tail, tail_pos, contig; /* the w_* of struct shm_ring */
+    bool tail_ok, writable;
+};
+
 /* Metadata of one record, as the writer gives it and the reader gets it back. */
 struct shm_record {
     uint64_t seq;

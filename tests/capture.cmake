@@ -1,7 +1,8 @@
 # Capture (issue 3): tools shared with other areas, unit tests, and root-only veth tests.
 #
 # Tools land in ${CMAKE_BINARY_DIR}/tests: ringdump (ring -> pcap, reusable by anyone),
-# pktsend (frames from a pcap or a blast onto an interface), mkframes (the known frame set).
+# pktsend (frames from a pcap or a blast onto an interface), mkframes (the known frame set),
+# rawtpacket (a TPACKET_V3 reader that copies nothing: scripts/bench-capture's baseline).
 function(packrat_tool name)
   add_executable(${name} ${ARGN})
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
@@ -11,6 +12,7 @@ packrat_tool(ringdump tools/ringdump.c)
 target_link_libraries(ringdump PRIVATE packrat_shm PkgConfig::PCAP)
 packrat_tool(pktsend tools/pktsend.c)
 target_link_libraries(pktsend PRIVATE PkgConfig::PCAP)
+packrat_tool(rawtpacket tools/rawtpacket.c)
 packrat_tool(mkframes capture/mkframes.c)
 target_link_libraries(mkframes PRIVATE PkgConfig::PCAP)
 

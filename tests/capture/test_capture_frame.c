@@ -408,3 +408,69 @@ Test(block, every_small_size_is_copied_exactly_up_to_the_block_end)
         free(blk);
     }
 }
+
+/*
+ * Many blocks through a small ring (2 MiB segment), in phases of 64-byte frames (descriptors run
+ * out first: every record evicts one) and of 1400-byte frames (the data area runs out first: one
+ * record evicts several), each phase long enough to lap the ring, so the writer's tail and
+ * positions go through both of eviction's paths and many laps, carried from block to block by its
+ * cursor. After every block: every record from the oldest the ring reports to the newest reads back
+ * intact with the bytes of the frame it was made from (bu_fill_block's bytes are a function of
+ * block and index), and the oldest is no further back than the descriptors allow and no further
+ * ahead than the data area forces.
+ */
+Test(block, ring_laps_keep_every_reported_record_intact)
+{
+    enum { BLOCKS = 150 };
+    char err[CAP_ERR_MAX], session[64];
+    static uint8_t buf[SHM_FRAME_MAX], want[SHM_FRAME_MAX];
+    snprintf(session, sizeof session, "test-capture-laps-%d", (int)getpid());
+    struct cap_opts o = {.size_mib = 2, .session = session};
+    struct sink s;
+    cr_assert_eq(sink_open_ring(&s, &o, (gid_t)-1, (uid_t)-1, err, sizeof err), 0, "%s", err);
+    const struct shm_ring *r = &s.frames.ring;
+    struct cap_copy_cfg cfg = {.direction = CAP_DIR_INOUT};
+    /* Which block (= fill seed) and index within it each sequence number came from. */
+    uint32_t *from_block = malloc(BLOCKS * sizeof big / 64 * sizeof *from_block);
+    uint32_t *from_index = malloc(BLOCKS * sizeof big / 64 * sizeof *from_index);
+    uint32_t *from_size = malloc(BLOCKS * sizeof big / 64 * sizeof *from_size);
+    cr_assert(from_block && from_index && from_size);
+    uint64_t bad = 0, total = 0, laps = 0;
+    for (uint32_t b = 0; b < BLOCKS; b++) {
+        uint32_t size = b % 50 < 10 ? 64 : 1400, first, used;
+        uint32_t n = bu_fill_block(big, sizeof big, size, b, &first, &used);
+        cr_assert(cap_block_copy(big, used, first, n, &cfg, &s, &bad));
+        cr_assert_eq(bad, 0);
+        for (uint32_t k = 0; k < n; k++) {
+            from_block[total + k] = b;
+            from_index[total + k] = k;
+            from_size[total + k] = size;
+        }
+        total += n;
+        cr_assert_eq(shm_ring_write_seq(r), total);
+        uint64_t oldest = shm_ring_oldest(r);
+        cr_assert_leq(total - oldest, r->desc_mask + 1, "more records than descriptors");
+        /* At least what the tighter of the two limits leaves for this block's size. */
+        uint64_t fit = r->data_size / ((size + 15u) & ~15u) - 1;
+        if (fit > r->desc_mask) fit = r->desc_mask;
+        cr_assert_geq(total - oldest, fit < n ? fit : n, "block %u: tail too far ahead", b);
+        if (oldest > 0) laps++;
+        for (uint64_t seq = oldest; seq < total; seq++) {
+            struct shm_record m;
+            cr_assert_eq(shm_ring_read(r, seq, &m, buf, sizeof buf), SHM_READ_OK,
+                         "block %u: record %llu of [%llu, %llu) not intact", b,
+                         (unsigned long long)seq, (unsigned long long)oldest,
+                         (unsigned long long)total);
+            cr_assert_eq(m.len, from_size[seq]);
+            for (uint32_t i = 0; i < m.len; i++)
+                want[i] = (uint8_t)(from_block[seq] * 131u + from_index[seq] * 31u + i);
+            cr_assert(memcmp(buf, want, m.len) == 0, "block %u: record %llu has other bytes", b,
+                      (unsigned long long)seq);
+        }
+    }
+    cr_assert_gt(laps, BLOCKS / 2, "the ring was meant to lap");
+    free(from_block);
+    free(from_index);
+    free(from_size);
+    sink_close(&s, true, err, sizeof err);
+}
