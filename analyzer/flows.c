@@ -249,7 +249,7 @@ void flow_table_lookup_begin(const struct flow_table *t, const struct dissection
     __builtin_prefetch(&t->index[l->home]);
 }
 
-/* The lines of a slot that flow_table_update() touches for a frame of second sec. */
+/* The lines of a slot that flow_table_update_found() touches for a frame of second sec. */
 static void prefetch_slot(const struct shm_flow *f, uint64_t sec)
 {
     __builtin_prefetch(&f->lock, 1);
@@ -265,14 +265,6 @@ void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lo
     if (!l->valid) return;
     uint32_t e = t->index[l->home]; /* most flows sit at their home position */
     if (e && e - 1 < t->capacity) prefetch_slot(&t->slots[e - 1], ts_ns / 1000000000ull);
-}
-
-uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uint64_t ts_ns,
-                           uint32_t wirelen)
-{
-    struct flow_lookup l;
-    flow_table_lookup_begin(t, d, &l);
-    return flow_table_update_found(t, d, &l, ts_ns, wirelen);
 }
 
 uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,

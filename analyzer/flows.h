@@ -27,16 +27,13 @@ struct flow_table;
 struct flow_table *flow_table_new(struct shm_analysis *a);
 void flow_table_free(struct flow_table *t);
 
-/* Accounts one frame to its flow; returns the flow id (0 when the frame has no IP flow or the
- * table is full). */
-uint64_t flow_table_update(struct flow_table *t, const struct dissection *d, uint64_t ts_ns,
-                           uint32_t wirelen);
-
 /*
- * The same in three steps, so the analyzer can do other work while the flow's memory arrives
- * (the index and the slot are each a cache miss when thousands of flows are active):
- * begin computes the key and asks for its index entry; prefetch reads that entry and asks for
- * the slot's lines; update_found accounts the frame. d must not change between the steps.
+ * Accounting one frame to its flow takes three steps, so the analyzer can do other work while
+ * the flow's memory arrives (the index entry and the slot are each a cache miss when thousands
+ * of flows are active): begin computes the key and asks for its index entry; prefetch reads
+ * that entry and asks for the slot's lines; update_found accounts the frame and returns the
+ * flow id (0 when the frame has no IP flow or the table is full). d must not change, and the
+ * table must not be ticked, between the steps.
  */
 struct flow_lookup {
     struct shm_flow_key key;
