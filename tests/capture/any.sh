@@ -7,28 +7,14 @@
 . "$(dirname "$0")/lib.sh"
 setup_veth
 "$MKFRAMES" "$WORK/set.pcap" --no-jumbo >/dev/null
-TD_PID=
 
 run_both() { # NAME [filter...]
     local name=$1
     shift
-    ip netns exec "$NSC" "$CAPTURE" -i any -Q in --session "$SESSION" --keep "$@" \
-        2>"$WORK/capture.err" &
-    CAP_PID=$!
-    ip netns exec "$NSC" tcpdump -i any -y LINUX_SLL -Q in -n --immediate-mode -w "$WORK/$name.ref.pcap" "$@" \
-        2>"$WORK/tcpdump.err" &
-    TD_PID=$!
-    for _ in $(seq 100); do
-        grep -q "listening on" "$WORK/capture.err" && grep -q "listening on" "$WORK/tcpdump.err" && break
-        sleep 0.05
-    done
-    grep -q "listening on" "$WORK/tcpdump.err" || fail "tcpdump did not start"
-    sleep 0.3
+    start_beside_tcpdump "$WORK/$name.ref.pcap" -i any -Q in "$@" -- -i any -y LINUX_SLL -Q in "$@"
     in_s "$PKTSEND" -i "$IFS_" -r "$WORK/set.pcap" -g 1000 >/dev/null
     sleep 0.5
-    kill -INT "$TD_PID"
-    wait "$TD_PID" || true
-    TD_PID=
+    stop_tcpdump
     stop_capture
     [ "$(status_field link_type)" = 113 ] || fail "link type $(status_field link_type), want 113 (LINUX_SLL)"
     "$RINGDUMP" -s "$SESSION" -t 500 -w "$WORK/$name.ring.pcap" || fail "ringdump"

@@ -37,13 +37,17 @@ IFC=pc$TAG
 SESSION=captest-$TAG
 WORK=$(mktemp -d /tmp/packrat-capture.XXXXXX)
 CAP_PID=
+TD_PID=
 
 cleanup() {
     set +e
-    if [ -n "$CAP_PID" ] && kill -0 "$CAP_PID" 2>/dev/null; then
-        kill "$CAP_PID"
-        wait "$CAP_PID" 2>/dev/null
-    fi
+    local pid
+    for pid in "$CAP_PID" "$TD_PID"; do
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill "$pid"
+            wait "$pid" 2>/dev/null
+        fi
+    done
     ip netns del "$NSS" 2>/dev/null
     ip netns del "$NSC" 2>/dev/null
     rm -f "/dev/shm/packrat.$SESSION.frames"
@@ -73,6 +77,37 @@ start_capture() {
         sleep 0.05
     done
     fail "capture did not publish its segment"
+}
+
+# start_beside_tcpdump REF.pcap CAPTURE-ARGS... -- TCPDUMP-ARGS...: packrat-capture (session
+# $SESSION, kept at exit) and the reference, tcpdump -w REF.pcap, side by side in namespace C;
+# returns once both are listening. Each side gets its own interface options.
+start_beside_tcpdump() {
+    local ref=$1 cap=()
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        cap+=("$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    ip netns exec "$NSC" "$CAPTURE" --session "$SESSION" --keep "${cap[@]}" \
+        2>"$WORK/capture.err" &
+    CAP_PID=$!
+    ip netns exec "$NSC" tcpdump -n --immediate-mode -w "$ref" "$@" 2>"$WORK/tcpdump.err" &
+    TD_PID=$!
+    for _ in $(seq 100); do
+        grep -q "listening on" "$WORK/capture.err" && grep -q "listening on" "$WORK/tcpdump.err" && break
+        sleep 0.05
+    done
+    grep -q "listening on" "$WORK/tcpdump.err" || fail "tcpdump did not start"
+    sleep 0.3
+}
+
+# stop_tcpdump: SIGINT, so it writes out what it has.
+stop_tcpdump() {
+    kill -INT "$TD_PID"
+    wait "$TD_PID" || true
+    TD_PID=
 }
 
 # stop_capture: SIGINT, wait, require exit status 0.

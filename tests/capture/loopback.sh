@@ -9,7 +9,6 @@ setup_veth
 in_c ip link set lo up
 FC_PROBE=$BUILD/tests/fc_probe
 [ -x "$FC_PROBE" ] || fail "$FC_PROBE not built"
-TD_PID=
 
 # 20 datagrams to a closed port: each also brings an ICMP port-unreachable back. Paced: tcpdump's
 # immediate-mode ring drops a burst like this on loopback, and it is the reference here.
@@ -23,22 +22,11 @@ for i in range(20):
 '
 }
 
-ip netns exec "$NSC" "$CAPTURE" -i lo --session "$SESSION" --keep 2>"$WORK/capture.err" &
-CAP_PID=$!
-ip netns exec "$NSC" tcpdump -i lo -n --immediate-mode -w "$WORK/ref.pcap" 2>"$WORK/tcpdump.err" &
-TD_PID=$!
-for _ in $(seq 100); do
-    grep -q "listening on" "$WORK/capture.err" && grep -q "listening on" "$WORK/tcpdump.err" && break
-    sleep 0.05
-done
-grep -q "listening on" "$WORK/tcpdump.err" || fail "tcpdump did not start"
-sleep 0.3
+start_beside_tcpdump "$WORK/ref.pcap" -i lo -- -i lo
 send_datagrams
 sleep 1.5 # the kernel counter is republished about once a second
 "$FC_PROBE" --read "$SESSION" >"$WORK/kflow" || fail "fc_probe --read"
-kill -INT "$TD_PID"
-wait "$TD_PID" || true
-TD_PID=
+stop_tcpdump
 stop_capture
 "$RINGDUMP" -s "$SESSION" -t 500 -w "$WORK/ring.pcap" || fail "ringdump"
 rm -f "/dev/shm/packrat.$SESSION.frames"
