@@ -49,13 +49,19 @@ int iface_default(char *out, size_t outlen, char *err, size_t errlen)
     return 0;
 }
 
+/* A request about name, and the plain UDP socket to ask it on (-1 when there is none). */
+static int ifreq_open(const char *name, struct ifreq *ifr)
+{
+    memset(ifr, 0, sizeof *ifr);
+    snprintf(ifr->ifr_name, sizeof ifr->ifr_name, "%s", name);
+    return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
 bool iface_is_loopback(const char *name)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    int fd = ifreq_open(name, &ifr);
+    if (fd < 0) return false;
     bool lo = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK);
     close(fd);
     return lo;
@@ -65,11 +71,9 @@ uint32_t iface_state(const char *name, unsigned *ifindex)
 {
     *ifindex = if_nametoindex(name);
     if (!*ifindex) return SHM_IF_GONE;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return SHM_IF_UNKNOWN;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    int fd = ifreq_open(name, &ifr);
+    if (fd < 0) return SHM_IF_UNKNOWN;
     uint32_t st = SHM_IF_UNKNOWN;
     if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
         short flags = ifr.ifr_flags;
