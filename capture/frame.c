@@ -298,14 +298,10 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
         if (dir == CAP_DIR_OUT && pkttype != PACKET_OUTGOING) continue;
         if (dir == CAP_DIR_IN && pkttype == PACKET_OUTGOING) continue;
         /* The ring slots we are about to fill were last written a lap ago: long out of cache.
-         * Data lines PREFETCH_AHEAD bytes on, as many as this frame will take (one per 64 bytes),
-         * so each line is fetched about once whatever the frame sizes: one line per frame left
-         * a 1500-byte frame's other 23 to miss during the copy. */
+         * Data lines PREFETCH_AHEAD bytes on, as many as this frame will take: one line per
+         * frame left a 1500-byte frame's other 23 to miss during the copy. */
         __builtin_prefetch(&c.desc[(c.seq + RING_AHEAD) & c.desc_mask], 1);
-        uint64_t ahead = c.off + PREFETCH_AHEAD;
-        if (ahead >= c.data_size) ahead -= c.data_size; /* no division on the hot path */
-        for (uint32_t k = 0; k < p.snap && ahead < c.data_size; k += 64, ahead += 64)
-            __builtin_prefetch(c.data + ahead, 1);
+        shm_ring_prefetch_data(c.data, c.data_size, c.off, p.snap, PREFETCH_AHEAD);
         /* Only the fields the frame needs are read; the full cap_tframe (which lives in memory,
          * since cap_frame_build takes its address) is built for frames that need reshaping. */
         uint32_t status = h->tp_status;

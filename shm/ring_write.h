@@ -37,6 +37,20 @@ struct shm_ring_tail {
 struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
                                     uint64_t pos, uint64_t end);
 
+/*
+ * Writer: asks for the data lines distance bytes past offset off, as many as a record of len
+ * bytes covers, so that over a run of records each line is fetched about once before it is
+ * written. A ring larger than the caches last wrote those lines a lap ago.
+ */
+SHM_RING_INLINE void shm_ring_prefetch_data(uint8_t *data, uint64_t data_size, uint64_t off,
+                                            uint64_t len, uint64_t distance)
+{
+    uint64_t ahead = off + distance;
+    if (ahead >= data_size) ahead -= data_size; /* no division on the hot path */
+    for (uint64_t k = 0; k < len && ahead < data_size; k += SHM_CACHELINE, ahead += SHM_CACHELINE)
+        __builtin_prefetch(data + ahead, 1);
+}
+
 /* Writer: a cursor on the ring's current positions (shm.h says why). */
 SHM_RING_INLINE struct shm_ring_cursor shm_ring_cursor_begin(struct shm_ring *r)
 {
