@@ -87,14 +87,6 @@ static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t
     s->count++;
 }
 
-/* Flags for the summary: truncated (capture ran out) versus malformed (a header lies). */
-static uint8_t event_flags(const struct dissection *d)
-{
-    uint8_t flags = 0;
-    for (unsigned i = 0; i < d->nevents; i++) flags |= dissect_event_flags(d->events[i].id);
-    return flags;
-}
-
 /* The summary record: formatted before the flow is known, written once it is. */
 static void publish_summary(struct analyzer *an, const struct shm_record *meta,
                             const struct dissect_summary *s, uint64_t flow_id, uint8_t flags)
@@ -170,11 +162,15 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     flow_table_lookup_begin(an->flows, d, &look);
     series_add(a, sec, d->top, meta->wire_len);
 
-    uint8_t flags = d->nevents ? event_flags(d) : 0;
+    /* Each event is counted, and gives the summary its flag: truncated (capture ran out) or
+     * malformed (a header lies). */
+    uint8_t flags = 0;
+    for (unsigned i = 0; i < d->nevents; i++) {
+        unsigned id = d->events[i].id;
+        flags |= dissect_event_flags(id);
+        if (id < SHM_EVENT_SLOTS) shm_counter_add(&h->event_counts[id], 1);
+    }
     if (flags & SHM_PKT_MALFORMED) shm_counter_add(&h->frames_malformed, 1);
-    for (unsigned i = 0; i < d->nevents; i++)
-        if (d->events[i].id < SHM_EVENT_SLOTS)
-            shm_counter_add(&h->event_counts[d->events[i].id], 1);
     for (unsigned i = 0; i < d->nlayers; i++)
         if (d->layers[i].proto < SHM_PROTO_SLOTS)
             shm_counter_add(&h->proto_packets[d->layers[i].proto], 1);
