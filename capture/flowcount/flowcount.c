@@ -550,6 +550,15 @@ static void add_counts(struct shm_kflow *to, const struct shm_kflow *from)
     }
 }
 
+/* One flow of a view, from the hash's entry or a cache slot (the same key and counts). */
+static void kflow_set(struct shm_kflow *f, const struct fc_key *key, const __u64 packets[2],
+                      const __u64 bytes[2])
+{
+    memcpy(&f->key, key, sizeof f->key);
+    memcpy(f->packets, packets, sizeof f->packets);
+    memcpy(f->bytes, bytes, sizeof f->bytes);
+}
+
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
     return a > b ? a : b;
@@ -583,11 +592,8 @@ static long read_merged(struct flowcount *fc)
     if (bpf_map_lookup_elem(cfd, &zero, fc->cache_b) != 0) return -1;
 
     size_t n = 0, unstable = 0;
-    for (long i = 0; i < nh; i++, n++) {
-        memcpy(&fc->merged[n].key, &fc->keys[i], sizeof fc->merged[n].key);
-        memcpy(fc->merged[n].packets, fc->vals[i].packets, sizeof fc->merged[n].packets);
-        memcpy(fc->merged[n].bytes, fc->vals[i].bytes, sizeof fc->merged[n].bytes);
-    }
+    for (long i = 0; i < nh; i++)
+        kflow_set(&fc->merged[n++], &fc->keys[i], fc->vals[i].packets, fc->vals[i].bytes);
     for (int c = 0; c < fc->ncpus; c++) {
         for (unsigned i = 0; i < FC_CACHE_SLOTS; i++) {
             const struct fc_slot *a = &fc->cache_a[c].slot[i], *b = &fc->cache_b[c].slot[i];
@@ -596,10 +602,7 @@ static long read_merged(struct flowcount *fc)
                 continue;
             }
             if (!a->key.ip_version) continue; /* empty */
-            struct shm_kflow *f = &fc->merged[n++];
-            memcpy(&f->key, &a->key, sizeof f->key);
-            memcpy(f->packets, a->packets, sizeof f->packets);
-            memcpy(f->bytes, a->bytes, sizeof f->bytes);
+            kflow_set(&fc->merged[n++], &a->key, a->packets, a->bytes);
         }
     }
     qsort(fc->merged, n, sizeof *fc->merged, by_key);
