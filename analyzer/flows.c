@@ -190,15 +190,11 @@ static void hist_advance(struct shm_flow *f, uint64_t sec)
 static void update_rates(struct shm_flow *f, uint64_t now_sec)
 {
     hist_advance(f, now_sec);
-    uint64_t p10 = 0, b10 = 0;
-    for (uint64_t i = 1; i <= 10 && i < SHM_FLOW_HIST && i <= now_sec; i++) {
-        p10 += f->hist_packets[(now_sec - i) % SHM_FLOW_HIST];
-        b10 += f->hist_bytes[(now_sec - i) % SHM_FLOW_HIST];
-    }
-    f->pps_1s = f->hist_packets[(now_sec - 1) % SHM_FLOW_HIST];
-    f->bps_1s = f->hist_bytes[(now_sec - 1) % SHM_FLOW_HIST];
-    f->pps_10s = p10 / 10;
-    f->bps_10s = b10 / 10;
+    struct shm_flow_rates r = shm_flow_rates_at(f, now_sec);
+    f->pps_1s = r.pps_1s;
+    f->bps_1s = r.bps_1s;
+    f->pps_10s = r.pps_10s;
+    f->bps_10s = r.bps_10s;
 }
 
 static void tcp_track(struct shm_flow *f, struct flow_private *p, const struct dissection *d,

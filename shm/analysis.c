@@ -186,6 +186,22 @@ void shm_analysis_event_name(const struct shm_analysis *a, unsigned id, char *ou
     if (id >= SHM_EVENT_SLOTS || !out[0]) snprintf(out, len, "?");
 }
 
+struct shm_flow_rates shm_flow_rates_at(const struct shm_flow *f, uint64_t now_sec)
+{
+    struct shm_flow_rates r = {0};
+    for (uint64_t i = 1; i <= 10 && i < SHM_FLOW_HIST && i <= now_sec; i++) {
+        uint64_t sec = now_sec - i;
+        if (!shm_flow_hist_holds(f, sec)) continue;
+        uint32_t p = f->hist_packets[sec % SHM_FLOW_HIST], b = f->hist_bytes[sec % SHM_FLOW_HIST];
+        if (i == 1) r.pps_1s = p, r.bps_1s = b;
+        r.pps_10s += p;
+        r.bps_10s += b;
+    }
+    r.pps_10s /= 10;
+    r.bps_10s /= 10;
+    return r;
+}
+
 bool shm_flow_read(const struct shm_analysis *a, uint64_t idx, struct shm_flow *out)
 {
     if (idx >= a->flow_capacity) return false;

@@ -63,6 +63,22 @@ void shm_analysis_event_name(const struct shm_analysis *a, unsigned id, char *ou
 
 /* Copies flow slot idx under its seqlock; false when empty, out of range or never stable. */
 bool shm_flow_read(const struct shm_analysis *a, uint64_t idx, struct shm_flow *out);
+/* Whether a flow's per-second history holds second sec: not older than SHM_FLOW_HIST seconds
+ * before its newest, and not after it (a later second had no traffic for this flow). */
+static inline bool shm_flow_hist_holds(const struct shm_flow *f, uint64_t sec)
+{
+    return f->hist_sec >= sec && f->hist_sec - sec < SHM_FLOW_HIST;
+}
+
+/* A flow's rates as of second now_sec, from its history: the last complete second (now_sec - 1)
+ * and the average of the ten before now_sec. The analyzer stores them in the slot each second of
+ * frame time; a viewer recomputes them at its own "now" when a quiet live link brings no frames
+ * (and so no new second) to the analyzer. */
+struct shm_flow_rates {
+    uint64_t pps_1s, bps_1s, pps_10s, bps_10s;
+};
+struct shm_flow_rates shm_flow_rates_at(const struct shm_flow *f, uint64_t now_sec);
+
 /* Copies series bucket idx likewise; false when unused or never stable. */
 bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_series_bucket *out);
 

@@ -24,14 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_MAGIC          0x3154415252434b50ull /* "PKCRRAT1" little-endian */
-#define SHM_LAYOUT_VERSION 1u
-#define SHM_HDR_SIZE       4096u
-#define SHM_CACHELINE      64u
-#define SHM_SESSION_MAX    64u
-#define SHM_IFNAME_MAX     32u
-#define SHM_FILTER_MAX     512u
-#define SHM_SOURCE_MAX     256u
+#define SHM_MAGIC            0x3154415252434b50ull /* "PKCRRAT1" little-endian */
+#define SHM_LAYOUT_VERSION   1u
+#define SHM_HDR_SIZE         4096u
+#define SHM_CACHELINE        64u
+#define SHM_SESSION_MAX      64u
+#define SHM_IFNAME_MAX       32u
+#define SHM_FILTER_MAX       512u
+#define SHM_SOURCE_MAX       256u
+#define SHM_SOURCE_KIND_FILE 3u /* shm_frames_hdr.source_kind of a capture file */
 
 /* Records larger than this are refused by the writer and rejected by readers. */
 #define SHM_RECORD_MAX (256u * 1024u)
@@ -180,7 +181,7 @@ struct shm_frames_hdr {
     uint32_t link_type; /* DLT_* */
     uint32_t snaplen;
     uint32_t ifindex;
-    uint32_t source_kind; /* 1 afpacket, 2 libpcap live, 3 file */
+    uint32_t source_kind; /* 1 afpacket, 2 libpcap live, 3 file (SHM_SOURCE_KIND_FILE) */
     char ifname[SHM_IFNAME_MAX];
     char source[SHM_SOURCE_MAX]; /* interface name or file path */
     char filter[SHM_FILTER_MAX];

@@ -250,3 +250,19 @@ uint64_t segs_start_ts(struct vw *v)
     }
     return v->start_seen;
 }
+
+/*
+ * The newest frame's stamp; while a live capture runs, the wall clock when it is later. A quiet
+ * link sends no frames, and without this a viewer would keep showing the last busy second as
+ * "now" (its rate, the sparklines' last column) however long the link stays quiet. A file, even
+ * paced with --realtime, keeps its own clock. Live frames carry the kernel's CLOCK_REALTIME.
+ */
+uint64_t segs_now_ts(const struct vw *v)
+{
+    uint64_t now = v->s.last_ts;
+    if (now && v->s.capture_alive && v->f.hdr && v->f.hdr->source_kind != SHM_SOURCE_KIND_FILE) {
+        uint64_t wall = shm_now_real_ns();
+        if (wall > now) now = wall;
+    }
+    return now;
+}

@@ -42,7 +42,7 @@ void status_draw(struct vw *v, int y, int w)
 
     snprintf(f, sizeof f, "[%s]", v->session);
     add(line, sizeof line, w, f);
-    if (v->f.hdr->source_kind == 3) {
+    if (v->f.hdr->source_kind == SHM_SOURCE_KIND_FILE) {
         const char *base = strrchr(v->source, '/');
         snprintf(f, sizeof f, "file %s%s", base ? base + 1 : v->source,
                  s->if_state == SHM_IF_EOF ? " (read)" : "");

@@ -80,6 +80,8 @@ const struct tab_flow *tab_dynamic_flows(struct vw *v, size_t *n)
             }
         }
         st.n = 0;
+        /* Rates as of now: on a quiet live link the analyzer sees no new second to update them. */
+        uint64_t now_sec = segs_now_ts(v) / 1000000000u;
         static struct shm_flow f;
         for (uint64_t i = 0; i < cap && st.n < st.cap; i++) {
             if (!shm_flow_read(&v->a, i, &f) || f.id == 0) continue;
@@ -95,10 +97,11 @@ const struct tab_flow *tab_dynamic_flows(struct vw *v, size_t *n)
             memcpy(t->bytes, f.bytes, sizeof t->bytes);
             memcpy(t->kpackets, f.kpackets, sizeof t->kpackets);
             memcpy(t->kbytes, f.kbytes, sizeof t->kbytes);
-            t->pps_1s = f.pps_1s;
-            t->bps_1s = f.bps_1s;
-            t->pps_10s = f.pps_10s;
-            t->bps_10s = f.bps_10s;
+            struct shm_flow_rates r = shm_flow_rates_at(&f, now_sec);
+            t->pps_1s = r.pps_1s;
+            t->bps_1s = r.bps_1s;
+            t->pps_10s = r.pps_10s;
+            t->bps_10s = r.bps_10s;
             t->first_ns = f.first_ns;
             t->last_ns = f.last_ns;
             t->rtt_ns = (f.flags & SHM_FLOW_RTT) ? f.rtt_ns : 0;
@@ -202,8 +205,8 @@ static void draw(struct vw *v, int y, int h, int w)
 {
     size_t n;
     const struct tab_flow *rows = tab_dynamic_flows(v, &n);
-    /* "Now" for ages is the newest frame's time: right live, and meaningful for a file. */
-    uint64_t now_real = v->s.last_ts ? v->s.last_ts : shm_now_real_ns();
+    /* "Now" for ages: the file's clock for a file, the wall clock live (segs_now_ts()). */
+    uint64_t now_real = v->s.last_ts ? segs_now_ts(v) : shm_now_real_ns();
     /* Narrow terminals get the two directions in one cell ("a>b/b>a"), no state or age. */
     bool wide = w >= 110, kern = w >= 150;
     int cP = 7, cS = wide ? 8 : 0, cN = wide ? 8 : 0, cB = wide ? 8 : 0, cR = 8;

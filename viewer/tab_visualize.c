@@ -4,7 +4,8 @@
  * newest value.
  *
  * Time is frame time: the window ends at the newest frame the analyzer has seen (the wall clock
- * for a live capture, the file's clock for -r), so a capture file shows its own history. The
+ * for a live capture, the file's clock for -r), so a capture file shows its own history; while a
+ * live capture runs, at the wall clock even when the link is quiet (segs_now_ts()). The
  * series buckets are indexed by second modulo the table size (analyzer/core.c); a bucket whose
  * stamped second is not the one we want is a second without traffic. Only the visible seconds
  * are copied (under each bucket's seqlock), and only once per new second or when the width
@@ -99,7 +100,7 @@ static void draw(struct vw *v, int y, int h, int w)
     int W = w - L - R;
     if (W > MAXW) W = MAXW;
     if (W < 8) W = 8;
-    uint64_t newest = v->s.last_ts / 1000000000u;
+    uint64_t newest = segs_now_ts(v) / 1000000000u; /* a quiet live link: zeros scroll in */
     load_series(v, newest, W);
 
     char tstr[64], hdr[160];
@@ -183,8 +184,7 @@ static void draw(struct vw *v, int y, int h, int w)
             uint64_t vals[SHM_FLOW_HIST];
             for (int i = 0; i < fw; i++) {
                 uint64_t sec = newest - (uint64_t)(fw - 1 - i);
-                bool in = f.hist_sec >= sec && f.hist_sec - sec < SHM_FLOW_HIST;
-                vals[i] = in ? f.hist_bytes[sec % SHM_FLOW_HIST] : 0;
+                vals[i] = shm_flow_hist_holds(&f, sec) ? f.hist_bytes[sec % SHM_FLOW_HIST] : 0;
             }
             char pr[32], label[160];
             tab_dynamic_proto(v, t, pr, sizeof pr);

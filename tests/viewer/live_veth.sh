@@ -4,7 +4,8 @@
 # and the viewer in tmux), and every tab shows what it should — rows with kernel timestamps, the
 # IP and TCP layers with a highlighted dump, the known payload string, the HTTP flow with 7 and 5
 # packets, sparklines — and the filter works on live frames, including frames that arrive after
-# it was set. IPv6 and addresses are off on the pair: every frame on it is one the test sent.
+# it was set; once the link is quiet, rates fall to zero and the sparklines go on in wall time.
+# IPv6 and addresses are off on the pair: every frame on it is one the test sent.
 . "$(dirname "$0")/lib.sh"
 setup_veth pv
 
@@ -66,6 +67,12 @@ expect v '^ +121 .* DNS +94 275 1/0/0 A 192\.0\.2\.20'
 packet_rows v | grep -vqE ' (DNS|UDP) +[0-9]+ ' && fail "a non-UDP row under 'udp'"
 keys v 4
 expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +40 +40 '
+# Then the link is quiet: no frame brings the analyzer a new second, but the viewer's "now" is
+# the wall clock while capture runs, so the flow's rate falls to 0 and zeros scroll into the
+# sparklines' newest column.
+expect v '^DNS +10\.1\.1\.1:5353 +<> 10\.1\.1\.53:53 +- +40 +40 +[0-9.]+[kMG]?B +[0-9.]+[kMG]?B +0B ' 5
+keys v 5
+expect v '^packets/s .* now 0 *$' 5
 keys v q
 expect v 'viewer-exit=0'
 echo "ok: live veth session, every tab, live filter"
