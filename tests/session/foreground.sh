@@ -13,7 +13,8 @@ wait_for 5 sh -c "$PACKRAT status $SESSION 2>/dev/null | grep -q viewers=1" ||
     fail "foreground session did not come up: $(status) $(cat "$WORK/front.err")"
 FRONT=$(window_pid front)
 unprivileged "$FRONT" front
-unprivileged "$(field supervisor_pid)" supervisor
+SUP=$(field supervisor_pid)
+unprivileged "$SUP" supervisor
 unprivileged "$(field capture_pid)" capture
 wait_for 5 sh -c "$PACKRAT status $SESSION | grep -q analyzer_alive=1" || fail "no analyzer"
 unprivileged "$(field analyzer_pid)" analyzer
@@ -30,11 +31,13 @@ sleep 0.5
 viewers_are 1 || fail "viewer count: $(status)"
 tmx send-keys -t main:second q
 wait_for 3 no_session_files || fail "the session outlived its last viewer: $(ls /dev/shm/packrat."$SESSION".*)"
+name_free "$SUP"
 send_wait
 
 # -c COUNT: capture stops on purpose; the TUI keeps showing the packets until the user quits.
 window counted "exec ip netns exec $NSC $PACKRAT -i $IFC -c 25 --session $SESSION --no-splash 2>$WORK/counted.err"
 wait_for 5 sh -c "$PACKRAT status $SESSION 2>/dev/null | grep -q viewers=1" || fail "-c session did not start"
+SUP=$(field supervisor_pid)
 send_bg 2000 5
 send_wait
 wait_for 5 sh -c "$PACKRAT status $SESSION 2>/dev/null | grep -q 'state=ended'" || fail "capture did not stop at -c 25: $(status)"
@@ -44,6 +47,7 @@ kill -0 "$(window_pid counted)" 2>/dev/null || fail "the TUI left after capture 
 grep -q "pkts 25" <<<"$(tmx capture-pane -p -t main:counted)" || fail "TUI does not show the 25 packets"
 tmx send-keys -t main:counted q
 wait_for 3 no_session_files || fail "-c session left: $(ls /dev/shm/packrat."$SESSION".*)"
+name_free "$SUP"
 
 # -r FILE as an ordinary user: no root, no sudo.
 cp "$WORK/frames.pcap" "$WORK/user.pcap"

@@ -98,6 +98,13 @@ wait_for() {
 
 no_session_files() { ! ls /dev/shm/packrat."$SESSION".* >/dev/null 2>&1; }
 
+# name_free SUPERVISOR_PID: before the session's name is used again, its supervisor has exited.
+# It removes the session's files first and releases the name last (so that it never removes a new
+# session's files): files gone is not yet name free.
+name_free() {
+    wait_for 3 sh -c "! kill -0 $1 2>/dev/null" || fail "supervisor $1 did not exit"
+}
+
 proc_field() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }
 
 # unprivileged PID WHAT: uid not 0, no effective capability, no_new_privs.
