@@ -5,6 +5,8 @@ target_link_libraries(analysisdump PRIVATE packrat_detail packrat_shm)
 set_target_properties(analysisdump PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
 packrat_test(test_analyzer_flows SOURCES test_analyzer_flows.c LIBS packrat_analysis)
+# What analyzer_frame() publishes, read back from the rings (strings through a lapped ring).
+packrat_test(test_analyzer_publish SOURCES test_analyzer_publish.c LIBS packrat_analysis packrat_detail)
 packrat_script_test(analyzer_flows_vs_tshark tests/analyzer-process/flows_vs_tshark.sh TIMEOUT 300)
 packrat_script_test(analyzer_session_pipeline tests/analyzer-process/session_pipeline.sh TIMEOUT 300)
 packrat_script_test(analyzer_restart tests/analyzer-process/restart.sh TIMEOUT 300)
