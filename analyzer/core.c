@@ -12,6 +12,7 @@
 
 #include "capture/flowcount/kflow_read.h"
 #include "detail.h"
+#include "shm/ring_write.h"
 #include "shm/seqlock.h"
 #include "strings.h"
 
@@ -69,21 +70,29 @@ static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uin
     seqlock_write_end(&b->lock);
 }
 
+/*
+ * A frame's strings go into the strings ring through one writer cursor: the ring's positions are
+ * loaded once per frame and readers are told once (one flush), instead of a reserve and a commit
+ * per string (measured: ~2.8 strings a frame in the bench's traffic).
+ */
 struct string_sink {
-    struct shm_ring *ring;
+    struct shm_ring_cursor c;
     uint64_t frame_seq, ts_ns;
     unsigned count;
 };
 
+/* How far ahead of each string the strings ring's data lines are asked for (as ring.c does). */
+#define STRINGS_PREFETCH_AHEAD 1024u
+
 static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
 {
     struct string_sink *s = ctx;
-    uint64_t seq = shm_ring_write_seq(s->ring);
-    uint8_t *dst = shm_ring_reserve(s->ring, seq, len);
-    if (!dst) return;
-    memcpy(dst, run, len);
+    struct shm_ring_slot sl = shm_ring_cursor_put(&s->c, len);
+    if (!sl.dst) return;
+    shm_ring_prefetch_data(s->c.data, s->c.data_size, sl.off, len, STRINGS_PREFETCH_AHEAD);
+    memcpy(sl.dst, run, len);
     struct shm_record m = {.ts_ns = s->ts_ns, .wire_len = offset, .aux = s->frame_seq};
-    shm_ring_commit(s->ring, &m);
+    shm_ring_cursor_done(&s->c, &sl, &m);
     s->count++;
 }
 
@@ -130,9 +139,13 @@ static void publish_detail_and_strings(struct analyzer *an, const struct shm_rec
     uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;
     if (to > meta->len) to = meta->len;
     if (to > from) {
-        struct string_sink sink = {&a->strings, meta->seq, meta->ts_ns, 0};
+        struct string_sink sink = {shm_ring_cursor_begin(&a->strings), meta->seq, meta->ts_ns, 0};
         strings_scan(bytes, from, to, an->cfg.min_string, emit_string, &sink);
-        if (sink.count) shm_counter_add(&a->hdr->strings_total, sink.count);
+        if (sink.count) {
+            shm_ring_cursor_flush(&sink.c);
+            shm_ring_cursor_end(&sink.c);
+            shm_counter_add(&a->hdr->strings_total, sink.count);
+        }
     }
 }
 
