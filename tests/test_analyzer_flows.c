@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "analyzer/core.h"
@@ -258,4 +259,100 @@ Test(flows, strings_scan_agrees_with_a_byte_by_byte_reference)
             cr_assert_eq(got.len[k], want.len[k], "round %d run %d length", round, k);
         }
     }
+}
+
+/* Scans bytes[from, to) both ways and asserts the same runs; what names the case on failure. */
+static void expect_reference(const uint8_t *b, uint32_t from, uint32_t to, uint32_t min_len,
+                             const char *what, unsigned a, unsigned c)
+{
+    static struct runs got, want;
+    got.n = want.n = 0;
+    unsigned n = strings_scan(b, from, to, min_len, record_run, &got);
+    reference_scan(b, from, to, min_len, &want);
+    cr_assert_eq(got.n, want.n, "%s %u/%u [%u, %u) min %u: %d runs, want %d", what, a, c, from, to,
+                 min_len, got.n, want.n);
+    cr_assert_eq(n, (unsigned)got.n, "%s %u/%u: returned count", what, a, c);
+    for (int k = 0; k < got.n; k++) {
+        cr_assert_eq(got.off[k], want.off[k], "%s %u/%u min %u: run %d offset", what, a, c, min_len,
+                     k);
+        cr_assert_eq(got.len[k], want.len[k], "%s %u/%u min %u: run %d length", what, a, c, min_len,
+                     k);
+    }
+}
+
+/*
+ * The SSE2 scan works on 64-byte blocks that overlap by min_len - 1 bytes and treats the last
+ * block apart, so a run's place relative to those blocks matters: one run at every start and of
+ * every length up to two blocks, ending at to or short of it, for minimums on both sides of the
+ * 16-byte window cap, over a binary background and over one dense with shorter runs.
+ */
+Test(flows, strings_scan_finds_runs_at_every_block_alignment)
+{
+    make(16);
+    static const uint32_t mins[] = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 64};
+    static uint8_t buf[256];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int dense = 0; dense < 2; dense++) {
+        for (uint32_t start = 0; start < 150; start++) {
+            for (uint32_t len = 1; len <= 130 && start + len <= sizeof buf; len++) {
+                for (uint32_t k = 0; k < sizeof buf; k++) {
+                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                    /* dense: printable but for every fourth byte or so */
+                    buf[k] = dense && x % 4 ? (uint8_t)(0x21 + (x >> 8) % 94)
+                                            : (uint8_t)(x >> 16) | 0x80;
+                }
+                memset(buf + start, 'a', len);
+                if (start) buf[start - 1] = 0;
+                uint32_t end = start + len;
+                if (end < sizeof buf) buf[end] = 0;
+                uint32_t from = start >= 3 ? start - 3 : 0,
+                         inside = start + 1 < end ? start + 1 : end;
+                for (size_t m = 0; m < sizeof mins / sizeof *mins; m++) {
+                    expect_reference(buf, 0, sizeof buf, mins[m], "run at/len", start, len);
+                    expect_reference(buf, 0, end, mins[m], "run ending at to, at/len", start, len);
+                    expect_reference(buf, from, end, mins[m], "from before run, at/len", start,
+                                     len);
+                    expect_reference(buf, inside, sizeof buf, mins[m], "from inside run, at/len",
+                                     start, len);
+                }
+            }
+        }
+    }
+}
+
+/*
+ * Frames come from capture buffers that may end at the end of a mapping, so the scan must read
+ * nothing outside bytes[from, to). Each range here sits against a PROT_NONE page, ending exactly
+ * at it or starting right after one: any over-read is a crash, not a silent pass.
+ */
+Test(flows, strings_scan_reads_nothing_outside_the_range)
+{
+    make(16);
+    long page = sysconf(_SC_PAGESIZE);
+    uint8_t *map =
+        mmap(NULL, 3 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(map, MAP_FAILED);
+    cr_assert_eq(mprotect(map, (size_t)page, PROT_NONE), 0);
+    cr_assert_eq(mprotect(map + 2 * page, (size_t)page, PROT_NONE), 0);
+    uint8_t *lo = map + page, *hi = map + 2 * page; /* the readable page is [lo, hi) */
+    uint64_t x = 0xdeadbeefcafef00dull;
+    for (uint32_t to = 0; to <= 300; to++) {
+        for (unsigned density = 0; density <= 100; density += 25) {
+            for (int at_end = 0; at_end < 2; at_end++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                /* from is 0 for half the cases, else somewhere in the first half */
+                uint32_t from = x % 2 ? (uint32_t)((x >> 1) % (to / 2 + 1)) : 0;
+                /* bytes[to - 1] is the page's last byte, or bytes[from] its first */
+                uint8_t *b = at_end ? hi - to : lo - from;
+                for (uint32_t k = from; k < to; k++) {
+                    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                    b[k] = x % 100 < density ? (uint8_t)(0x20 + (x >> 8) % 95)
+                                             : (uint8_t)(x >> 16) | 0x80;
+                }
+                for (uint32_t min_len = 1; min_len <= 20; min_len++)
+                    expect_reference(b, from, to, min_len, "to/at_end", to, (unsigned)at_end);
+            }
+        }
+    }
+    munmap(map, 3 * (size_t)page);
 }
