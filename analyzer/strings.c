@@ -2,11 +2,12 @@
  * strings.c — finding printable runs in payload bytes.
  *
  * This runs over every payload byte the analyzer sees, so it is written for speed. On x86-64
- * (SSE2 is part of the base ISA) sixteen bytes are classified at once into a bit mask, and both
- * loops below become bit tests: printable runs (text protocols, the common case for long runs)
- * end at the first zero bit, and binary payloads are skipped until four set bits in a row
- * appear. Elsewhere the same two loops work eight bytes at a time on a 64-bit word. Single bytes
- * near the ends go through a 256-entry table.
+ * (SSE2 is part of the base ISA) each 64-byte block is classified once into a 64-bit mask, and
+ * finding runs becomes bit arithmetic on it: a few shifts and ands mark where min_len printable
+ * bytes in a row end, a block with none (most blocks of encrypted or compressed payloads) is
+ * passed over whole, and a run's start and end are the nearest zero bits around such a mark.
+ * Elsewhere a portable loop skips binary stretches eight bytes at a time on a 64-bit word and
+ * finds run ends the same way. Single bytes near the ends go through a 256-entry table.
  */
 #include "strings.h"
 
@@ -29,6 +30,21 @@ static const uint8_t printable[256] = {
     [0x78] = 1, [0x79] = 1, [0x7a] = 1, [0x7b] = 1, [0x7c] = 1, [0x7d] = 1, [0x7e] = 1,
 };
 
+/* Emits the run bytes[start, end) cut into record-sized pieces, none lost; a last piece shorter
+ * than min_len is dropped, as is a run shorter than min_len. Returns how many were emitted. */
+static inline unsigned emit_pieces(const uint8_t *bytes, uint32_t start, uint32_t end,
+                                   uint32_t min_len, strings_emit_fn emit, void *ctx)
+{
+    unsigned n = 0;
+    for (uint32_t s = start; end - s >= min_len;) {
+        uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
+        emit(ctx, s, bytes + s, len);
+        n++;
+        s += len;
+    }
+    return n;
+}
+
 #if defined(__SSE2__)
 /* Bit k set when bytes[k] (k < 16) is printable: 0x20..0x7e or tab. */
 static inline uint32_t printable_mask16(const uint8_t *bytes)
@@ -39,33 +55,6 @@ static inline uint32_t printable_mask16(const uint8_t *bytes)
                                  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
     __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
     return (uint32_t)_mm_movemask_epi8(_mm_or_si128(text, tab));
-}
-
-/*
- * From i, skips whole 16-byte blocks in which no four consecutive printable bytes end. Returns
- * where a run of four or more may start: never before i, at most three bytes before the block
- * where one ends.
- */
-static uint32_t skip_binary(const uint8_t *bytes, uint32_t i, uint32_t to)
-{
-    uint32_t first = i, prev = 0;
-    while (i + 32 <= to) {
-        uint64_t m = printable_mask16(bytes + i) | printable_mask16(bytes + i + 16) << 16;
-        /* Bits 0..2: the three bytes before i; bit k + 3: bytes[i + k]. */
-        uint64_t x = (m << 3) | (prev >> 13);
-        if (x & (x >> 1) & (x >> 2) & (x >> 3)) break;
-        prev = (uint32_t)(m >> 16);
-        i += 32;
-    }
-    while (i + 16 <= to) {
-        uint32_t m = printable_mask16(bytes + i);
-        /* Bits 0..2: the previous block's last three bytes; bit k + 3: bytes[i + k]. */
-        uint32_t x = (m << 3) | (prev >> 13);
-        if (x & (x >> 1) & (x >> 2) & (x >> 3)) break;
-        prev = m;
-        i += 16;
-    }
-    return i >= first + 3 ? i - 3 : first;
 }
 
 /* End of the printable run that continues at i (exclusive). */
@@ -84,6 +73,116 @@ static uint32_t run_end(const uint8_t *bytes, uint32_t i, uint32_t to)
     }
     while (i < to && printable[bytes[i]]) i++;
     return i;
+}
+/* Bit k set when bytes[k] (k < 64) is printable. Four independent loads, no branches. */
+static inline uint64_t printable_mask64(const uint8_t *bytes)
+{
+    return (uint64_t)printable_mask16(bytes) | (uint64_t)printable_mask16(bytes + 16) << 16 |
+           (uint64_t)printable_mask16(bytes + 32) << 32 |
+           (uint64_t)printable_mask16(bytes + 48) << 48;
+}
+
+/*
+ * The same for n < 64 bytes, reading nothing outside bytes[0, n): whole 16-byte
+ * loads while they fit, then one load ending exactly at n (it overlaps the previous one, which
+ * is harmless: a byte's bit is the same either way), bytes one at a time only when n < 16.
+ */
+static uint64_t printable_mask_short(const uint8_t *bytes, uint32_t n)
+{
+    uint64_t m = 0;
+    if (n < 16) {
+        for (uint32_t k = 0; k < n; k++) m |= (uint64_t)printable[bytes[k]] << k;
+        return m;
+    }
+    uint32_t k = 0;
+    for (; k + 16 <= n; k += 16) m |= (uint64_t)printable_mask16(bytes + k) << k;
+    if (k < n) m |= (uint64_t)printable_mask16(bytes + n - 16) << (n - 16);
+    return m;
+}
+
+/*
+ * Bit j set when bits j - w + 1 .. j of m are all set (1 <= w <= 64): the ends of the w-byte
+ * printable windows lying wholly inside the block. Doubling the window width each step takes
+ * log2(w) shifts, not w; the shift fills zeros at the bottom, so no window reaches below bit 0.
+ */
+static inline uint64_t window_ends(uint64_t m, uint32_t w)
+{
+    uint32_t k = 1;
+    for (; 2 * k <= w; k *= 2) m &= m << k;
+    if (k < w) m &= m << (w - k); /* two overlapping k-windows cover w when w < 2k */
+    return m;
+}
+
+/*
+ * The runs whose first w bytes lie in the 64-byte block at base (w: the window width, at most
+ * min_len). m is the block's printable mask, with the bits of bytes before the scan position and
+ * past to cleared. Emits the runs of min_len or more and returns where the next run may start:
+ * past the last run found, or base when there was none.
+ */
+static inline uint32_t scan_block(const uint8_t *bytes, uint32_t base, uint64_t m, uint32_t w,
+                                  uint32_t to, uint32_t min_len, strings_emit_fn emit, void *ctx,
+                                  unsigned *count)
+{
+    uint32_t next = base;
+    uint64_t ends = window_ends(m, w);
+    while (ends) {
+        uint32_t j = (uint32_t)__builtin_ctzll(ends), first = j + 1 - w;
+        /* The run starts after the last non-printable byte below its first window, or at base:
+         * a run reaching below base would have been found by an earlier block (see below). */
+        uint64_t below = ~m & ((1ull << first) - 1);
+        uint32_t start = below ? base + 64 - (uint32_t)__builtin_clzll(below) : base;
+        /* It ends at the first non-printable byte at or after j; a run reaching the block's end
+         * goes on past it, and run_end follows it there. */
+        uint64_t after = ~m & (~0ull << j);
+        uint32_t end =
+            after ? base + (uint32_t)__builtin_ctzll(after) : run_end(bytes, base + 64, to);
+        *count += emit_pieces(bytes, start, end, min_len, emit, ctx);
+        if (end == to) return to;
+        next = end + 1;
+        /* Windows that start at or before end overlap this run: drop their ends. */
+        uint32_t keep = end - base + w;
+        ends = keep < 64 ? ends & (~0ull << keep) : 0;
+    }
+    return next;
+}
+
+/*
+ * Mask-driven scan: every 64-byte block becomes one 64-bit printable mask, the ends of w-byte
+ * printable windows in it are a few shifts and ands away, and a block without one (most blocks of
+ * binary payloads) costs four loads and no branch beyond the loop's. Blocks overlap by w - 1
+ * bytes, so every window lies wholly inside some block: no state carries from one block to the
+ * next. Run starts and ends come from the same mask, so bytes are classified about once.
+ *
+ * Invariant: every run of w or more bytes that starts before i has been dealt with, and i is
+ * past its end. Hence a window found in the block at i belongs to a run starting at i or later.
+ */
+unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
+                      strings_emit_fn emit, void *ctx)
+{
+    unsigned count = 0;
+    if (min_len == 0) min_len = 1;
+    if (from >= to || to - from < min_len) return 0;
+    /* Windows wider than 16 bytes would shrink the step between blocks for little gain: longer
+     * minimums find the runs of 16 or more and let emit_pieces drop those that are too short. */
+    uint32_t w = min_len < 16 ? min_len : 16, step = 65 - w;
+    uint32_t i = from;
+    while (to - i >= 64) {
+        uint32_t next =
+            scan_block(bytes, i, printable_mask64(bytes + i), w, to, min_len, emit, ctx, &count);
+        i = next > i + step ? next : i + step;
+    }
+    if (to - i < w) return count;
+    /*
+     * Fewer than 64 bytes remain. When the range holds 64 or more, the last block ends exactly at
+     * to and begins before i; the bytes before i are cleared from its mask, which is all the
+     * invariant needs. Shorter ranges get a short mask. Either way nothing outside [from, to) is
+     * read: frames may end at the end of a mapping.
+     */
+    uint32_t base = to - from >= 64 ? to - 64 : from;
+    uint64_t m = to - from >= 64 ? printable_mask64(bytes + base)
+                                 : printable_mask_short(bytes + from, to - from);
+    scan_block(bytes, base, m & (~0ull << (i - base)), w, to, min_len, emit, ctx, &count);
+    return count;
 }
 #else
 /* True when all eight bytes of w are in 0x20..0x7e. */
@@ -150,7 +249,6 @@ static uint32_t run_end(const uint8_t *bytes, uint32_t i, uint32_t to)
         if (i < stop || i == to) return i;
     }
 }
-#endif
 
 unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                       strings_emit_fn emit, void *ctx)
@@ -180,14 +278,9 @@ unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t
         uint32_t start = probe;
         while (start > i && printable[bytes[start - 1]]) start--;
         uint32_t end = run_end(bytes, probe + 1, to);
-        /* Runs longer than a record are cut into record-sized pieces, none lost. */
-        for (uint32_t s = start; end - s >= min_len;) {
-            uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
-            emit(ctx, s, bytes + s, len);
-            count++;
-            s += len;
-        }
+        count += emit_pieces(bytes, start, end, min_len, emit, ctx);
         i = end + 1;
     }
     return count;
 }
+#endif
