@@ -176,10 +176,18 @@ uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
 {
     if (!r->writable || len > r->max_record || seq < r->w_seq) return NULL;
     uint64_t next = r->w_seq;
-    if (seq != next) r->w_contig = seq; /* a gap: records below seq may never be written */
-    r->w_seq = seq;                     /* shm_ring_put() starts at w_seq */
-    r->pend = shm_ring_put(r, len);
-    r->w_seq = next; /* until the commit, as readers see it */
+    /*
+     * One cursor, inlined here, and the positions stored back once. Through shm_ring_put() with
+     * w_seq stored just before, the positions went to memory and straight back with a wider
+     * load than the store: the load could not be forwarded and waited for the store buffer to
+     * drain, behind stores to ring lines that were cache misses (perf: ~7% of the analyzer).
+     */
+    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
+    if (seq != next) c.contig = seq; /* a gap: records below seq may never be written */
+    c.seq = seq;
+    r->pend = shm_ring_cursor_put(&c, len);
+    shm_ring_cursor_end(&c);
+    if (seq != next) r->w_seq = next; /* until the commit, as readers see it */
     if (r->pend.dst) prefetch_ahead(r, &r->pend);
     return r->pend.dst;
 }
