@@ -29,7 +29,12 @@
 #define CAP_EXIT_FAIL  1
 #define CAP_EXIT_USAGE 2
 
-enum cap_backend { CAP_BACKEND_AFPACKET = 1, CAP_BACKEND_PCAP = 2, CAP_BACKEND_FILE = 3 };
+/* The values are what segment 1's header stores as source_kind (shm/layout.h). */
+enum cap_backend {
+    CAP_BACKEND_AFPACKET = 1,
+    CAP_BACKEND_PCAP = 2,
+    CAP_BACKEND_FILE = SHM_SOURCE_KIND_FILE
+};
 enum cap_direction { CAP_DIR_INOUT = 0, CAP_DIR_IN = 1, CAP_DIR_OUT = 2 };
 
 /*

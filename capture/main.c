@@ -282,13 +282,12 @@ int main(int argc, char **argv)
     struct pcapsrc *ps = NULL;
     int link_type;
     uint32_t snaplen = o.snaplen ? o.snaplen : SHM_FRAME_MAX;
-    unsigned ifindex = 0, kind;
+    unsigned ifindex = 0, kind = o.backend; /* segment 1's source_kind */
     if (o.backend == CAP_BACKEND_AFPACKET) {
         afp = afp_open(&o, ifname, err, sizeof err, &status);
         if (!afp) goto fail_msg;
         link_type = afp_link_type(afp);
         ifindex = afp_ifindex(afp);
-        kind = 1;
     } else {
         ps = o.read_file ? pcapsrc_open_file(&o, err, sizeof err, &status)
                          : pcapsrc_open_live(&o, ifname, err, sizeof err, &status);
@@ -298,7 +297,6 @@ int main(int argc, char **argv)
             uint32_t fs = pcapsrc_snaplen(ps);
             if (!o.snaplen || fs < snaplen) snaplen = fs;
         }
-        kind = o.read_file ? 3 : 2;
         if (!o.read_file) {
             unsigned idx;
             (void)iface_state(ifname, &idx);
