@@ -81,15 +81,12 @@ struct string_sink {
     unsigned count;
 };
 
-/* How far ahead of each string the strings ring's data lines are asked for (as ring.c does). */
-#define STRINGS_PREFETCH_AHEAD 1024u
-
 static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
 {
     struct string_sink *s = ctx;
     struct shm_ring_slot sl = shm_ring_cursor_put(&s->c, len);
     if (!sl.dst) return;
-    shm_ring_prefetch_data(s->c.data, s->c.data_size, sl.off, len, STRINGS_PREFETCH_AHEAD);
+    shm_ring_prefetch_data(s->c.data, s->c.data_size, sl.off, len, SHM_RING_PREFETCH_AHEAD);
     memcpy(sl.dst, run, len);
     struct shm_record m = {.ts_ns = s->ts_ns, .wire_len = offset, .aux = s->frame_seq};
     shm_ring_cursor_done(&s->c, &sl, &m);

@@ -155,9 +155,6 @@ struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uin
     return t;
 }
 
-/* How far ahead of the write position reserve() prefetches data lines. */
-#define RING_PREFETCH_AHEAD 1024u
-
 /*
  * For the record-at-a-time writers (the analyzer's rings are larger than the caches): while the
  * record just reserved is being filled, fetch the descriptors the next records write and the next
@@ -169,7 +166,7 @@ static void prefetch_ahead(const struct shm_ring *r, const struct shm_ring_slot 
 {
     __builtin_prefetch(&r->desc[(sl->seq + 4) & r->desc_mask], 1);
     __builtin_prefetch(&r->desc[(r->w_tail + 4) & r->desc_mask]);
-    shm_ring_prefetch_data(r->data, r->data_size, sl->off, sl->len, RING_PREFETCH_AHEAD);
+    shm_ring_prefetch_data(r->data, r->data_size, sl->off, sl->len, SHM_RING_PREFETCH_AHEAD);
 }
 
 uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)

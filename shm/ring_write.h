@@ -5,8 +5,8 @@
  * what readers do not need per record. Per record, exactly as before: the tail moves past what
  * the record evicts, data_intent covers its bytes and its descriptor's lock goes odd before a
  * byte is written, and the lock goes even (release) once descriptor and payload are complete.
- * Per batch (shm_ring_flush): the free-running head and write_seq, which tell readers what is
- * there to read. Until a flush, completed records simply look "not yet written" (READ_AGAIN) to
+ * Per batch (shm_ring_cursor_flush): the free-running head and write_seq, which tell readers what
+ * is there to read. Until a flush, completed records simply look "not yet written" (READ_AGAIN) to
  * readers, so batching delays them but can never show them a torn record — and a reader polling
  * write_seq no longer pulls the writer's header line away once per frame.
  *
@@ -36,6 +36,9 @@ struct shm_ring_tail {
  * [pos, end) being written as seq evicts, publishes it, and returns it. (ring.c) */
 struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
                                     uint64_t pos, uint64_t end);
+
+/* How far ahead of the write position record-at-a-time writers ask for data lines. */
+#define SHM_RING_PREFETCH_AHEAD 1024u
 
 /*
  * Writer: asks for the data lines distance bytes past offset off, as many as a record of len
