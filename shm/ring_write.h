@@ -190,7 +190,10 @@ static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_s
 {
     struct shm_ring_cursor c = shm_ring_cursor_begin(r);
     shm_ring_cursor_done(&c, sl, m);
-    shm_ring_cursor_end(&c);
+    /* Only these moved: the tail fields need no store back. */
+    r->w_seq = c.seq;
+    r->w_pos = c.pos;
+    r->w_off = c.off;
 }
 
 static inline void shm_ring_flush(struct shm_ring *r)
