@@ -184,7 +184,7 @@ static inline uint8_t ts_source_of(uint32_t status)
 {
     if (status & TP_STATUS_TS_RAW_HARDWARE) return SHM_TS_HARDWARE;
     if (status & TP_STATUS_TS_SOFTWARE) return SHM_TS_KERNEL;
-    return SHM_TS_USER;
+    return SHM_TS_RING;
 }
 
 #define PREFETCH_AHEAD 2048u /* bytes of the kernel block kept on their way ahead of us */

@@ -106,7 +106,7 @@ const char *shm_ts_source_name(unsigned ts_source)
         return "hardware";
     case SHM_TS_KERNEL:
         return "kernel";
-    case SHM_TS_USER:
+    case SHM_TS_RING:
         /* The kernel had no receive stamp for the frame (locally sent TCP holds a departure time
          * instead: what this host sends, and loopback), so tpacket_rcv() read the clock as it
          * wrote the ring. Nobody in user space stamped it: "ring" says when it was taken. */

@@ -57,7 +57,7 @@ enum shm_ts_source {
     SHM_TS_UNKNOWN = 0,
     SHM_TS_HARDWARE = 1, /* NIC clock (TP_STATUS_TS_RAW_HARDWARE) */
     SHM_TS_KERNEL = 2,   /* kernel software stamp at receive (TP_STATUS_TS_SOFTWARE) */
-    SHM_TS_USER = 3,     /* no flag: the kernel's clock when it wrote the ring, not at receive */
+    SHM_TS_RING = 3,     /* no flag: the kernel's clock when it wrote the ring, not at receive */
     SHM_TS_FILE = 4,     /* taken from a capture file */
 };
 
