@@ -4,10 +4,11 @@
  * This runs over every payload byte the analyzer sees, so it is written for speed. On x86-64
  * (SSE2 is part of the base ISA) each 64-byte block is classified once into a 64-bit mask, and
  * finding runs becomes bit arithmetic on it: a few shifts and ands mark where min_len printable
- * bytes in a row end, a block with none (most blocks of encrypted or compressed payloads) is
- * passed over whole, and a run's start and end are the nearest zero bits around such a mark.
- * Elsewhere a portable loop skips binary stretches eight bytes at a time on a 64-bit word and
- * finds run ends the same way. Single bytes near the ends go through a 256-entry table.
+ * bytes in a row end (at most 16; longer minimums are filtered when runs are emitted), a block with
+ * none (most blocks of encrypted or compressed payloads) is passed over whole, and a run's start
+ * and end are the nearest zero bits around such a mark. Elsewhere a portable loop skips binary
+ * stretches eight bytes at a time on a 64-bit word and finds run ends the same way. Single bytes
+ * near the ends go through a 256-entry table.
  */
 #include "strings.h"
 

@@ -6,7 +6,7 @@
  * holds what was on the wire, so this file re-inserts the tag and, for cooked sockets, builds the
  * Linux SLL header the way libpcap does (DLT_LINUX_SLL, tag re-inserted after the SLL header).
  *
- * Nothing here trusts the kernel's offsets: cap_tframe_parse() checks every one against the
+ * Nothing here trusts the kernel's offsets: tframe_check() checks every one against the
  * block before anything is read from it.
  */
 #define _GNU_SOURCE
@@ -260,8 +260,8 @@ static bool block_copy_generic(const uint8_t *blk, uint32_t blk_len, uint32_t of
  * The shared ring: the hot path of capture. Per frame it does only what the frame needs —
  * validate the kernel's offsets, copy, fill the descriptor and flip its seqlock (ring_write.h).
  * What readers need only per batch is done once per block: publishing write_seq and the head
- * (shm_ring_flush), and the sink's counters, which stay in locals meanwhile (stores through the
- * frame pointer could alias them, so the compiler would otherwise reload them every frame).
+ * (shm_ring_cursor_flush), and the sink's counters, which stay in locals meanwhile (stores through
+ * the frame pointer could alias them, so the compiler would otherwise reload them every frame).
  */
 bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t num,
                     const struct cap_copy_cfg *cfg, struct sink *s, uint64_t *bad_records)

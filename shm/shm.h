@@ -104,7 +104,7 @@ int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size);
 
 /* ---- the ring ---------------------------------------------------------------------------- */
 
-/* Writer: one record between shm_ring_put() and shm_ring_put_done() (ring_write.h). */
+/* Writer: one record between shm_ring_cursor_put() and shm_ring_cursor_done() (ring_write.h). */
 struct shm_ring_slot {
     uint8_t *dst; /* where the payload goes; NULL when the record was refused */
     uint64_t seq, pos, off, end;

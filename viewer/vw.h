@@ -112,7 +112,8 @@ const char *segs_analyzer_name(enum vw_analyzer a);
 bool segs_frame(struct vw *v, uint64_t seq, struct shm_record *meta);
 /* Timestamp of "since start": the analyzer's first frame, else the oldest frame seen. */
 uint64_t segs_start_ts(struct vw *v);
-/* "Now" in frame time, for ages, rates and the sparkline window (0 before the first frame). */
+/* "Now" for ages, rates and the sparkline window: frame time, or the wall clock while a live
+ * capture runs (0 before the first frame). */
 uint64_t segs_now_ts(const struct vw *v);
 void vw_message(struct vw *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,8 +1,8 @@
 /*
  * bench_capture_copy.c — user-space cost of capture's hot path, without the kernel or a sender:
  * TPACKET_V3 blocks laid out as the kernel does are validated and copied, frame by frame, into a
- * real shared frame ring (cap_block_copy -> shm_ring_put/put_done, flushed per block). Prints ns
- * per frame for 64- and 1500-byte frames (median of 5 passes over 64 MiB of blocks).
+ * real shared frame ring (cap_block_copy -> shm_ring_cursor_put/_done, flushed per block). Prints
+ * ns per frame for 64- and 1500-byte frames (median of 5 passes over 64 MiB of blocks).
  *
  *   bench_capture_copy [--json]
  */
