@@ -255,12 +255,18 @@ static void prefetch_slot(const struct shm_flow *f, uint64_t sec)
     __builtin_prefetch(&f->hist_bytes[sec % SHM_FLOW_HIST], 1);
 }
 
+/* The slot of index entry e (slot + 1; 0 is empty), as prefetch_slot() asks for it. */
+static void prefetch_entry(const struct flow_table *t, uint32_t e, uint64_t sec)
+{
+    if (e) prefetch_slot(&t->slots[e - 1], sec);
+}
+
 void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l,
                                 uint64_t ts_ns)
 {
     if (!l->valid) return;
-    uint32_t e = t->index[l->home]; /* most flows sit at their home position */
-    if (e && e - 1 < t->capacity) prefetch_slot(&t->slots[e - 1], ts_ns / 1000000000ull);
+    /* Most flows sit at their home position. */
+    prefetch_entry(t, t->index[l->home], ts_ns / 1000000000ull);
 }
 
 uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
@@ -316,8 +322,7 @@ void flow_table_tick(struct flow_table *t, uint64_t now_ns)
     for (uint64_t i = 0; i <= t->index_mask;) {
         /* Every active slot is visited once a second: ask for the one a few entries on now, so
          * the misses overlap instead of following one another. */
-        uint32_t ahead = t->index[(i + 8) & t->index_mask];
-        if (ahead && ahead - 1 < t->capacity) prefetch_slot(&t->slots[ahead - 1], sec);
+        prefetch_entry(t, t->index[(i + 8) & t->index_mask], sec);
         if (!t->index[i]) {
             i++;
             continue;
