@@ -16,6 +16,7 @@
  * after the privilege drop.
  */
 #define _GNU_SOURCE
+#include "afp_block.h"
 #include "capture.h"
 #include "iface.h"
 
@@ -37,9 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BLOCK_MIN      (256u * 1024u)
-#define BLOCK_MAX      (2u * 1024u * 1024u)
-#define BLOCKS_WANTED  8u
 #define POLL_MS        50
 #define IF_RECHECK_NS  (200ull * 1000 * 1000)
 #define STATS_EVERY_NS (100ull * 1000 * 1000)
@@ -108,21 +106,6 @@ static void enable_hw_timestamps(struct afp *a, const char *ifname)
         fprintf(stderr, "packrat-capture: PACKET_TIMESTAMP: %s\n", strerror(errno));
 }
 
-/*
- * Block size: an eighth of the ring, a power of two from 256 KiB to 2 MiB. The kernel wakes us
- * once per retired block, and under load each wake-up (poll, context switch) cost here about as
- * much as copying a few hundred small frames: with 256 KiB blocks they took ~10 of the ~47 ns
- * per 64-byte frame (scripts/bench-capture; 1 MiB: ~37, 2 MiB: ~32-38). Eight blocks leave the
- * kernel room while we drain one. How soon a quiet link's frames show is set by the retire
- * timeout, not by the block size.
- */
-static uint32_t block_size_for(uint32_t ring_bytes)
-{
-    uint32_t b = BLOCK_MIN;
-    while (b < BLOCK_MAX && b * 2 <= ring_bytes / BLOCKS_WANTED) b *= 2;
-    return b;
-}
-
 static int setup_ring(struct afp *a, uint32_t want_bytes, uint32_t tov_ms, char *err, size_t errlen)
 {
     int v = TPACKET_V3;
@@ -130,7 +113,7 @@ static int setup_ring(struct afp *a, uint32_t want_bytes, uint32_t tov_ms, char 
         set_err(err, errlen, "PACKET_VERSION TPACKET_V3", errno);
         return -1;
     }
-    a->block_size = block_size_for(want_bytes);
+    a->block_size = afp_block_size_for(want_bytes);
     a->block_nr = want_bytes / a->block_size;
     if (a->block_nr < 2) a->block_nr = 2;
     for (;;) {

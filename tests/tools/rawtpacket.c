@@ -33,10 +33,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BLOCK_MIN     (256u * 1024u)
-#define BLOCK_MAX     (2u * 1024u * 1024u)
-#define BLOCKS_WANTED 8u
-#define POLL_MS       50
+#include "capture/afp_block.h"
+
+#define POLL_MS 50
 
 static volatile sig_atomic_t stop;
 
@@ -44,14 +43,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-/* The same rule as capture/afpacket.c: an eighth of the ring, a power of two, 256 KiB..2 MiB. */
-static uint32_t block_size_for(uint32_t ring_bytes)
-{
-    uint32_t b = BLOCK_MIN;
-    while (b < BLOCK_MAX && b * 2 <= ring_bytes / BLOCKS_WANTED) b *= 2;
-    return b;
 }
 
 static void usage(void)
@@ -92,7 +83,7 @@ int main(int argc, char **argv)
         return 1;
     }
     uint32_t bytes = mib * 1024u * 1024u;
-    uint32_t block_size = block_size_for(bytes), block_nr = bytes / block_size;
+    uint32_t block_size = afp_block_size_for(bytes), block_nr = bytes / block_size;
     if (block_nr < 2) block_nr = 2;
     struct tpacket_req3 req;
     memset(&req, 0, sizeof req);
