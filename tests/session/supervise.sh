@@ -69,19 +69,25 @@ grep -q "restarting in 800 ms" "/dev/shm/packrat.$SESSION.log" || fail "backoff 
 wait_for 3 on_screen "analyzer running" || fail "viewer did not recover after the restart"
 sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' "$WORK/send.out" | awk '{s += $1} END {print s}')
 [ -n "$sent" ] || fail "pktsend: $(cat "$WORK/send.out")"
+# Every frame sent is either in the ring or counted as a kernel drop (a loaded 2-core machine
+# can drop a few before capture sees them; that is not what this test is about), and the
+# analysis reaches the ring's end.
 caught_up() {
-    local st w n
+    local st w n k
     st=$(status)
     w=$(echo "$st" | sed -n 's/^write_seq=//p')
     n=$(echo "$st" | sed -n 's/^next_frame_seq=//p')
-    [ "$w" = "$sent" ] && [ "$n" = "$w" ]
+    k=$(echo "$st" | sed -n 's/^kernel_drops=//p')
+    [ -n "$w" ] && [ -n "$k" ] && [ $((w + k)) = "$sent" ] && [ "$n" = "$w" ]
 }
 wait_for 10 caught_up || fail "analysis did not reach the ring's end (sent $sent): $(status)"
+written=$(field write_seq)
+[ "$written" -ge $((sent * 9 / 10)) ] || fail "only $written of $sent frames were captured"
 [ "$(field frames_missed)" = 0 ] || fail "frames missed although all were in the ring: $(status)"
 an=$(field frames_analyzed)
-[ "$an" -ge "$sent" ] || fail "frames_analyzed $an < $sent"
+[ "$an" -ge "$written" ] || fail "frames_analyzed $an < $written"
 [ "$(field capture_pid)" = "$CAP" ] || fail "capture's pid changed"
-note "sent=$sent analyzed=$an generation=$(field analyzer_generation)"
+note "sent=$sent captured=$written analyzed=$an generation=$(field analyzer_generation)"
 
 # An analyzer that stayed up 10 s starts the backoff over at 100 ms.
 sleep 10.3
