@@ -116,9 +116,10 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     struct shm_ring tmp;
     struct shm_ring_hdr *hdrs[3] = {&h->summary, &h->detail, &h->strings};
     const uint64_t max_rec[3] = {SHM_SUMMARY_MAX, SHM_DETAIL_MAX, SHM_STRING_MAX};
+    const uint32_t typical[3] = {SHM_SUMMARY_TYPICAL, SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
     for (int i = 0; i < 3; i++) {
         if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],
-                            max_rec[i], err, errlen) != 0)
+                            typical[i], max_rec[i], err, errlen) != 0)
             goto fail;
     }
     if (shm_analysis_open_mem(a, a->seg.base, a->seg.size, true, err, errlen) != 0) goto fail;

@@ -28,6 +28,15 @@ struct shm_analysis_config {
 #define SHM_DETAIL_MAX  (16u * 1024u)
 #define SHM_STRING_MAX  512u
 
+/*
+ * The record sizes each ring's descriptors are counted for (shm_ring_geometry), as measured on
+ * the bench's mixed traffic: a summary averages ~113 bytes, a dissection ~1 KiB, a string ~115
+ * (HTTP header lines and text bodies are shorter: 64 keeps room for those).
+ */
+#define SHM_SUMMARY_TYPICAL 112u
+#define SHM_DETAIL_TYPICAL  1024u
+#define SHM_STRING_TYPICAL  64u
+
 struct shm_analysis {
     struct shm_segment seg;
     struct shm_analysis_hdr *hdr;

@@ -46,12 +46,13 @@ int shm_frames_create(struct shm_frames *f, const char *session, size_t size, gi
     f->hdr->kflow.capacity = SHM_KFLOW_CAPACITY;
     /* Small rings (devices, tests) cap the record size at a quarter of the data area. */
     uint64_t n = 0, data = 0, max_record = SHM_FRAME_MAX;
-    if (ring_off < f->seg.size && shm_ring_geometry(f->seg.size - ring_off, &n, &data) == 0 &&
+    if (ring_off < f->seg.size &&
+        shm_ring_geometry(f->seg.size - ring_off, SHM_FRAME_TYPICAL, &n, &data) == 0 &&
         data / 4 < max_record)
         max_record = data / 4;
     if (ring_off >= f->seg.size ||
         shm_ring_format(&f->ring, f->seg.base, f->seg.size, &f->hdr->ring, ring_off,
-                        f->seg.size - ring_off, max_record, err, errlen) != 0) {
+                        f->seg.size - ring_off, SHM_FRAME_TYPICAL, max_record, err, errlen) != 0) {
         if (ring_off >= f->seg.size) snprintf(err, errlen, "frame segment too small");
         shm_segment_detach(&f->seg);
         shm_segment_unlink(session, SHM_KIND_FRAMES);

@@ -21,6 +21,10 @@ struct shm_frames {
 /* A frame carries at most this many bytes (a generous snaplen; also the ring's record limit). */
 #define SHM_FRAME_MAX SHM_RECORD_MAX
 
+/* The frame size the ring's descriptors are counted for (shm_ring_geometry): links carry a mix
+ * of small frames and MTU-sized ones. */
+#define SHM_FRAME_TYPICAL 512u
+
 int shm_frames_create(struct shm_frames *f, const char *session, size_t size, gid_t gid, char *err,
                       size_t errlen);
 int shm_frames_attach(struct shm_frames *f, const char *session, char *err, size_t errlen);

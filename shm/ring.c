@@ -48,27 +48,53 @@ static uint64_t pow2_floor(uint64_t x)
     return 1ull << (63 - __builtin_clzll(x));
 }
 
-int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size)
+/* Records of payload bytes each that n descriptors and data bytes of data hold. */
+static uint64_t records_held(uint64_t n, uint64_t data, uint64_t payload)
 {
-    /* One descriptor per 256 bytes of area: 64-byte frames are bounded by the descriptors at a
-     * quarter of the area, MTU-sized ones by the data. */
-    uint64_t n = pow2_floor(avail / 256);
-    if (n < 64) return -1;
-    uint64_t data = avail - n * sizeof(struct shm_ring_desc);
-    data &= ~(uint64_t)(RECORD_ALIGN - 1);
-    *desc_count = n;
-    *data_size = data;
+    uint64_t by_data = data / payload;
+    return by_data < n ? by_data : n;
+}
+
+int shm_ring_geometry(size_t avail, uint32_t typical_record, uint64_t *desc_count,
+                      uint64_t *data_size)
+{
+    /*
+     * A record costs a 64-byte descriptor plus its payload (rounded up to RECORD_ALIGN), and the
+     * descriptor count is a power of two. Of the two powers around avail / (descriptor +
+     * payload), take the one under which the area holds more records of the typical size: the
+     * smaller runs out of descriptors first, the larger out of data. A ring's records vary (a
+     * summary line, a ~1 KiB dissection, a frame of 60 to 1514 bytes), so one fixed ratio
+     * wasted most of one part or the other. Descriptors never take more than half the area.
+     */
+    uint64_t payload =
+        ((uint64_t)typical_record + RECORD_ALIGN - 1) & ~(uint64_t)(RECORD_ALIGN - 1);
+    if (payload == 0) payload = RECORD_ALIGN;
+    uint64_t lo = pow2_floor(avail / (sizeof(struct shm_ring_desc) + payload));
+    uint64_t most = pow2_floor(avail / 2 / sizeof(struct shm_ring_desc));
+    if (lo > most) lo = most; /* tiny records: descriptors stop at half the area */
+    if (lo < 64) lo = 64;     /* a small area for big records still gets a usable count */
+    uint64_t best_n = 0, best_data = 0, best_held = 0;
+    for (uint64_t n = lo; n && n <= lo * 2; n *= 2) {
+        uint64_t desc_bytes = n * sizeof(struct shm_ring_desc);
+        if (desc_bytes > avail / 2) continue;
+        uint64_t data = (avail - desc_bytes) & ~(uint64_t)(RECORD_ALIGN - 1);
+        uint64_t held = records_held(n, data, payload);
+        if (held > best_held) best_n = n, best_data = data, best_held = held;
+    }
+    if (!best_n) return -1;
+    *desc_count = best_n;
+    *data_size = best_data;
     return 0;
 }
 
 int shm_ring_format(struct shm_ring *r, void *seg_base, size_t seg_size, struct shm_ring_hdr *hdr,
-                    uint64_t area_off, uint64_t area_len, uint64_t max_record, char *err,
-                    size_t errlen)
+                    uint64_t area_off, uint64_t area_len, uint32_t typical_record,
+                    uint64_t max_record, char *err, size_t errlen)
 {
     uint64_t n, data;
     if (area_off > seg_size || area_len > seg_size - area_off || area_off % SHM_CACHELINE)
         return shm_fail(err, errlen, "ring area outside the segment");
-    if (shm_ring_geometry(area_len, &n, &data) != 0)
+    if (shm_ring_geometry(area_len, typical_record, &n, &data) != 0)
         return shm_fail(err, errlen, "ring area of %llu bytes is too small",
                         (unsigned long long)area_len);
     if (max_record == 0 || max_record > SHM_RECORD_MAX || max_record > data / 4)

@@ -99,8 +99,12 @@ uint64_t shm_now_real_ns(void);
 
 #define SHM_FRAMES_DEFAULT_SIZE (64u * 1024u * 1024u)
 
-/* Bytes needed, and the ring geometry chosen, for a frame segment of about size bytes. */
-int shm_ring_geometry(size_t avail, uint64_t *desc_count, uint64_t *data_size);
+/*
+ * The ring geometry for an area of avail bytes holding records of about typical_record payload
+ * bytes: a power-of-two descriptor count and the data bytes left (-1 when the area is too small).
+ */
+int shm_ring_geometry(size_t avail, uint32_t typical_record, uint64_t *desc_count,
+                      uint64_t *data_size);
 
 /* ---- the ring ---------------------------------------------------------------------------- */
 
@@ -168,11 +172,12 @@ enum shm_read_result {
 
 /*
  * Writer: lays out a ring whose header lives at hdr (inside seg) and whose descriptors and data
- * occupy [area_off, area_off + area_len) of the segment.
+ * occupy [area_off, area_off + area_len) of the segment, split for records of about
+ * typical_record bytes (shm_ring_geometry).
  */
 int shm_ring_format(struct shm_ring *r, void *seg_base, size_t seg_size, struct shm_ring_hdr *hdr,
-                    uint64_t area_off, uint64_t area_len, uint64_t max_record, char *err,
-                    size_t errlen);
+                    uint64_t area_off, uint64_t area_len, uint32_t typical_record,
+                    uint64_t max_record, char *err, size_t errlen);
 
 /*
  * Reader (or resuming writer): validates the ring header at hdr against the segment and builds

@@ -119,3 +119,54 @@ Test(analysis, corrupted_geometry_is_rejected_with_a_message)
         free(copy);
     }
 }
+
+/* Fills ring r with records of len bytes until it has lapped itself twice; returns how many of
+ * the newest are still intact. */
+static uint64_t records_kept(struct shm_ring *r, uint32_t len)
+{
+    static uint8_t payload[SHM_DETAIL_MAX];
+    memset(payload, 'x', len);
+    uint64_t total = 2 * ((r->desc_mask + 1) + r->data_size / len);
+    for (uint64_t i = 0; i < total; i++) {
+        struct shm_record m = {.len = len, .ts_ns = i};
+        cr_assert_neq(shm_ring_append(r, &m, payload), UINT64_MAX);
+    }
+    static uint8_t out[SHM_DETAIL_MAX];
+    uint64_t kept = 0;
+    struct shm_record m;
+    for (uint64_t seq = total;
+         seq-- > 0 && shm_ring_read(r, seq, &m, out, sizeof out) == SHM_READ_OK;)
+        kept++;
+    return kept;
+}
+
+Test(analysis_default, each_ring_keeps_most_of_what_its_area_could_hold)
+{
+    /*
+     * With the default sizes, each ring keeps at least 85% of the records of its typical size
+     * that its area could hold if descriptors cost nothing but their 64 bytes. (One descriptor
+     * per 256 bytes for every ring kept 46% of the summaries, 77% of the dissections and 50% of
+     * the strings: descriptors ran out first, or data did.)
+     */
+    char err[SHM_ERR_MAX], name[64];
+    struct shm_analysis D;
+    struct shm_analysis_config cfg;
+    shm_analysis_default_config(&cfg);
+    test_session_name(name, sizeof name, "analysis-default");
+    cr_assert_eq(shm_analysis_create(&D, name, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
+    struct {
+        struct shm_ring *ring;
+        uint64_t area;
+        uint32_t typical;
+        const char *what;
+    } rings[] = {{&D.summary, cfg.summary_bytes, SHM_SUMMARY_TYPICAL, "summary"},
+                 {&D.detail, cfg.detail_bytes, SHM_DETAIL_TYPICAL, "detail"},
+                 {&D.strings, cfg.strings_bytes, SHM_STRING_TYPICAL, "strings"}};
+    for (size_t i = 0; i < 3; i++) {
+        uint64_t ideal = rings[i].area / (sizeof(struct shm_ring_desc) + rings[i].typical);
+        uint64_t kept = records_kept(rings[i].ring, rings[i].typical);
+        cr_assert_geq(kept * 100, ideal * 85, "%s ring keeps %llu of an ideal %llu", rings[i].what,
+                      (unsigned long long)kept, (unsigned long long)ideal);
+    }
+    shm_analysis_close(&D, true);
+}

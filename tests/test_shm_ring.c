@@ -360,3 +360,39 @@ Test(ring, tail_stays_exact_while_the_writer_skips_descriptor_reads)
                          "record %d: below oldest %llu", i, (unsigned long long)oldest);
     }
 }
+
+/* Records of payload bytes a geometry holds (by descriptors or by data, whichever runs out). */
+static uint64_t geometry_holds(uint64_t n, uint64_t data, uint64_t payload)
+{
+    return data / payload < n ? data / payload : n;
+}
+
+Test(ring, geometry_counts_descriptors_for_the_typical_record)
+{
+    /* For every area and record size: a power of two, inside the area, descriptors in at most
+     * half of it, and no better than the neighbouring power of two for records of that size. */
+    const uint32_t typical[] = {16, 64, 112, 256, 512, 1024, 1514, 4096};
+    for (size_t avail = 64 << 10; avail <= (96u << 20); avail = avail * 3 / 2 + 4096) {
+        for (size_t t = 0; t < sizeof typical / sizeof typical[0]; t++) {
+            uint64_t n, data, p = (typical[t] + 15) & ~15u;
+            cr_assert_eq(shm_ring_geometry(avail, typical[t], &n, &data), 0, "avail %zu", avail);
+            cr_assert(n >= 64 && (n & (n - 1)) == 0, "count %llu", (unsigned long long)n);
+            cr_assert_leq(n * sizeof(struct shm_ring_desc), avail / 2);
+            cr_assert_leq(n * sizeof(struct shm_ring_desc) + data, avail);
+            cr_assert_eq(data % 16, 0);
+            uint64_t held = geometry_holds(n, data, p);
+            for (uint64_t alt = n / 2; alt <= n * 2; alt *= 4) {
+                uint64_t desc = alt * sizeof(struct shm_ring_desc);
+                if (alt < 64 || desc > avail / 2) continue;
+                uint64_t alt_held = geometry_holds(alt, (avail - desc) & ~15ull, p);
+                cr_assert_geq(
+                    held, alt_held,
+                    "avail %zu typical %u: %llu descriptors hold %llu, %llu would hold %llu", avail,
+                    typical[t], (unsigned long long)n, (unsigned long long)held,
+                    (unsigned long long)alt, (unsigned long long)alt_held);
+            }
+        }
+    }
+    uint64_t n, data;
+    cr_assert_eq(shm_ring_geometry(4096, 64, &n, &data), -1, "too small for 64 descriptors");
+}
