@@ -374,7 +374,7 @@ Test(ring, geometry_counts_descriptors_for_the_typical_record)
     const uint32_t typical[] = {16, 64, 112, 256, 512, 1024, 1514, 4096};
     for (size_t avail = 64 << 10; avail <= (96u << 20); avail = avail * 3 / 2 + 4096) {
         for (size_t t = 0; t < sizeof typical / sizeof typical[0]; t++) {
-            uint64_t n, data, p = (typical[t] + 15) & ~15u;
+            uint64_t n, data, p = SHM_RING_ALIGN(typical[t]);
             cr_assert_eq(shm_ring_geometry(avail, typical[t], &n, &data), 0, "avail %zu", avail);
             cr_assert(n >= 64 && (n & (n - 1)) == 0, "count %llu", (unsigned long long)n);
             cr_assert_leq(n * sizeof(struct shm_ring_desc), avail / 2);
