@@ -48,9 +48,10 @@ static uint64_t key_hash(const struct shm_flow_key *k)
     return h * 0x94d049bb133111ebull;
 }
 
-static void index_insert(struct flow_table *t, uint32_t slot)
+/* Enters slot into the index, probing from home (its key's hash & index_mask). */
+static void index_insert(struct flow_table *t, uint32_t slot, uint64_t home)
 {
-    uint64_t i = key_hash(&t->slots[slot].key) & t->index_mask;
+    uint64_t i = home;
     while (t->index[i]) i = (i + 1) & t->index_mask;
     t->index[i] = slot + 1;
 }
@@ -124,8 +125,9 @@ struct flow_table *flow_table_new(struct shm_analysis *a)
         struct shm_flow *f = &t->slots[s];
         uint64_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
         if (lock & 1) atomic_store_explicit(&f->lock, lock + 1, memory_order_release);
-        if (f->id && index_find(t, &f->key) < 0) {
-            index_insert(t, (uint32_t)s);
+        uint64_t home = key_hash(&f->key) & t->index_mask;
+        if (f->id && index_find_from(t, &f->key, home) < 0) {
+            index_insert(t, (uint32_t)s, home);
             if (f->id >= t->next_id) t->next_id = f->id;
             active++;
         } else {
@@ -297,7 +299,7 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
         f->initiator = (uint8_t)dir;
         f->first_ns = ts_ns;
         memset(&t->priv[slot], 0, sizeof t->priv[slot]);
-        index_insert(t, slot);
+        index_insert(t, slot, l->home); /* hashed once, by lookup_begin */
         shm_counter_add(&t->hdr->flows_active, 1);
         shm_counter_add(&t->hdr->flows_total, 1);
     }
