@@ -300,8 +300,8 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
         /* The ring slots we are about to fill were last written a lap ago: long out of cache.
          * Data lines PREFETCH_AHEAD bytes on, as many as this frame will take: one line per
          * frame left a 1500-byte frame's other 23 to miss during the copy. */
-        __builtin_prefetch(&c.desc[(c.seq + RING_AHEAD) & c.desc_mask], 1);
-        shm_ring_prefetch_data(c.data, c.data_size, c.off, p.snap, PREFETCH_AHEAD);
+        __builtin_prefetch(&c.desc[(c.w.seq + RING_AHEAD) & c.desc_mask], 1);
+        shm_ring_prefetch_data(c.data, c.data_size, c.w.off, p.snap, PREFETCH_AHEAD);
         /* Only the fields the frame needs are read; the full cap_tframe (which lives in memory,
          * since cap_frame_build takes its address) is built for frames that need reshaping. */
         uint32_t status = h->tp_status;
@@ -339,7 +339,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
         shm_ring_cursor_done(&c, &sl, &m);
         /* Publish now and then within a block too: a block can hold more frames than a small
          * ring has descriptors, and readers should not wait for a whole block. */
-        if (!(c.seq & flush_mask)) shm_ring_cursor_flush(&c);
+        if (!(c.w.seq & flush_mask)) shm_ring_cursor_flush(&c);
         ts_last = m.ts_source;
         bytes += wire;
         if (++frames == room) {
@@ -349,7 +349,7 @@ bool cap_block_copy(const uint8_t *blk, uint32_t blk_len, uint32_t off, uint32_t
     }
     shm_ring_cursor_flush(&c);
     shm_ring_cursor_end(&c);
-    s->next_seq = c.seq;
+    s->next_seq = c.w.seq;
     s->frames_out += frames;
     s->bytes += bytes;
     s->truncated += truncated;

@@ -139,14 +139,14 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
     r->max_record = max;
     r->writable = writable;
     if (writable) { /* a writer resumes from the positions it (or its predecessor) published */
-        r->w_seq = atomic_load_explicit(&r->hdr->write_seq, memory_order_relaxed);
-        r->w_pos = atomic_load_explicit(&r->hdr->data_head, memory_order_relaxed);
-        r->w_off = atomic_load_explicit(&r->hdr->data_head_off, memory_order_relaxed);
-        r->w_tail = atomic_load_explicit(&r->hdr->tail_seq, memory_order_relaxed);
-        if (r->w_off >= data || r->w_off % RECORD_ALIGN) r->w_off = 0;
-        if (r->w_tail > r->w_seq) r->w_tail = r->w_seq;
-        r->w_tail_ok = false;
-        r->w_contig = r->w_seq; /* what was written before is not ours to vouch for */
+        r->w.seq = atomic_load_explicit(&r->hdr->write_seq, memory_order_relaxed);
+        r->w.pos = atomic_load_explicit(&r->hdr->data_head, memory_order_relaxed);
+        r->w.off = atomic_load_explicit(&r->hdr->data_head_off, memory_order_relaxed);
+        r->w.tail = atomic_load_explicit(&r->hdr->tail_seq, memory_order_relaxed);
+        if (r->w.off >= data || r->w.off % RECORD_ALIGN) r->w.off = 0;
+        if (r->w.tail > r->w.seq) r->w.tail = r->w.seq;
+        r->w.tail_ok = false;
+        r->w.contig = r->w.seq; /* what was written before is not ours to vouch for */
     }
     return 0;
 }
@@ -189,26 +189,26 @@ struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uin
 static void prefetch_ahead(const struct shm_ring *r, const struct shm_ring_slot *sl)
 {
     __builtin_prefetch(&r->desc[(sl->seq + 4) & r->desc_mask], 1);
-    __builtin_prefetch(&r->desc[(r->w_tail + 4) & r->desc_mask]);
+    __builtin_prefetch(&r->desc[(r->w.tail + 4) & r->desc_mask]);
     shm_ring_prefetch_data(r->data, r->data_size, sl->off, sl->len, SHM_RING_PREFETCH_AHEAD);
 }
 
 uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
 {
-    if (!r->writable || len > r->max_record || seq < r->w_seq) return NULL;
-    uint64_t next = r->w_seq;
+    if (!r->writable || len > r->max_record || seq < r->w.seq) return NULL;
+    uint64_t next = r->w.seq;
     /*
      * One cursor, inlined here, and the positions stored back once. Through shm_ring_put() with
-     * w_seq stored just before, the positions went to memory and straight back with a wider
+     * w.seq stored just before, the positions went to memory and straight back with a wider
      * load than the store: the load could not be forwarded and waited for the store buffer to
      * drain, behind stores to ring lines that were cache misses (perf: ~7% of the analyzer).
      */
     struct shm_ring_cursor c = shm_ring_cursor_begin(r);
-    if (seq != next) c.contig = seq; /* a gap: records below seq may never be written */
-    c.seq = seq;
+    if (seq != next) c.w.contig = seq; /* a gap: records below seq may never be written */
+    c.w.seq = seq;
     r->pend = shm_ring_cursor_put(&c, len);
     shm_ring_cursor_end(&c);
-    if (seq != next) r->w_seq = next; /* until the commit, as readers see it */
+    if (seq != next) r->w.seq = next; /* until the commit, as readers see it */
     if (r->pend.dst) prefetch_ahead(r, &r->pend);
     return r->pend.dst;
 }

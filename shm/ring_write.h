@@ -10,10 +10,11 @@
  * readers, so batching delays them but can never show them a torn record — and a reader polling
  * write_seq no longer pulls the writer's header line away once per frame.
  *
- * The writer keeps its own copy of the positions (w_* in struct shm_ring, or a local cursor for a
- * run of records), so the per-record path loads nothing from the shared header. It also remembers
- * the payload position of the record at the tail, which lets it skip re-reading that descriptor (a
- * cache miss megabytes behind the head) while a new record provably evicts nothing.
+ * The writer keeps its own copy of the positions (struct shm_ring_wpos: in struct shm_ring, or in a
+ * local cursor for a run of records), so the per-record path loads nothing from the shared header.
+ * It also remembers the payload position of the record at the tail, which lets it skip re-reading
+ * that descriptor (a cache miss megabytes behind the head) while a new record provably evicts
+ * nothing.
  */
 #ifndef PACKRAT_SHM_RING_WRITE_H
 #define PACKRAT_SHM_RING_WRITE_H
@@ -26,7 +27,7 @@
 
 #define SHM_RING_ALIGN(x) (((x) + 15u) & ~(uint64_t)15u) /* records start 16-byte aligned */
 
-/* The tail as shm_ring_evict() leaves it (the w_tail* of struct shm_ring). */
+/* The tail as shm_ring_evict() leaves it (tail, tail_pos, tail_ok of struct shm_ring_wpos). */
 struct shm_ring_tail {
     uint64_t tail, pos;
     bool ok;
@@ -65,14 +66,8 @@ SHM_RING_INLINE struct shm_ring_cursor shm_ring_cursor_begin(struct shm_ring *r)
         .desc_mask = r->desc_mask,
         .data_size = r->data_size,
         .max_record = r->max_record,
-        .seq = r->w_seq,
-        .pos = r->w_pos,
-        .off = r->w_off,
-        .tail = r->w_tail,
-        .tail_pos = r->w_tail_pos,
-        .contig = r->w_contig,
-        .tail_ok = r->w_tail_ok,
         .writable = r->writable,
+        .w = r->w,
     };
     return c;
 }
@@ -80,18 +75,11 @@ SHM_RING_INLINE struct shm_ring_cursor shm_ring_cursor_begin(struct shm_ring *r)
 /* Writer: stores the cursor's positions back into its ring. */
 SHM_RING_INLINE void shm_ring_cursor_end(const struct shm_ring_cursor *c)
 {
-    struct shm_ring *r = c->ring;
-    r->w_seq = c->seq;
-    r->w_pos = c->pos;
-    r->w_off = c->off;
-    r->w_tail = c->tail;
-    r->w_tail_pos = c->tail_pos;
-    r->w_contig = c->contig;
-    r->w_tail_ok = c->tail_ok;
+    c->ring->w = c->w;
 }
 
 /*
- * Writer: starts the next record (sequence c->seq) of len bytes. The payload goes to the returned
+ * Writer: starts the next record (sequence c->w.seq) of len bytes. The payload goes to the returned
  * slot's dst, which is NULL when len is over the ring's limit. Finish the record with
  * shm_ring_cursor_done() before the next put; readers see it after the next flush.
  * The slot is returned by value so the caller keeps it in registers.
@@ -100,7 +88,7 @@ SHM_RING_INLINE struct shm_ring_slot shm_ring_cursor_put(struct shm_ring_cursor 
 {
     struct shm_ring_slot sl = {.dst = NULL};
     if (len > c->max_record || !c->writable) return sl;
-    uint64_t pos = c->pos, off = c->off, seq = c->seq;
+    uint64_t pos = c->w.pos, off = c->w.off, seq = c->w.seq;
     if (off + len > c->data_size) { /* no wrapping inside a record: skip to the start */
         pos += c->data_size - off;
         off = 0;
@@ -112,16 +100,17 @@ SHM_RING_INLINE struct shm_ring_slot shm_ring_cursor_put(struct shm_ring_cursor 
      * if this writer committed it (no gap since contig) and its bytes are not reached either
      * (payload positions only grow, so the old tail's position bounds it from below). That
      * saves a read of a descriptor a whole lap old, just ahead of the one being filled. */
-    if (seq - c->tail > c->desc_mask && c->tail_ok && seq - c->desc_mask >= c->contig &&
-        end - c->tail_pos <= c->data_size) {
-        c->tail = seq - c->desc_mask;
+    if (seq - c->w.tail > c->desc_mask && c->w.tail_ok && seq - c->desc_mask >= c->w.contig &&
+        end - c->w.tail_pos <= c->data_size) {
+        c->w.tail = seq - c->desc_mask;
         /* Release: pairs with the acquire load in shm_ring_oldest(). */
-        atomic_store_explicit(&c->hdr->tail_seq, c->tail, memory_order_release);
-    } else if (!c->tail_ok || seq - c->tail > c->desc_mask || end - c->tail_pos > c->data_size) {
-        struct shm_ring_tail t = shm_ring_evict(c->ring, c->tail, seq, pos, end);
-        c->tail = t.tail;
-        c->tail_pos = t.pos;
-        c->tail_ok = t.ok;
+        atomic_store_explicit(&c->hdr->tail_seq, c->w.tail, memory_order_release);
+    } else if (!c->w.tail_ok || seq - c->w.tail > c->desc_mask ||
+               end - c->w.tail_pos > c->data_size) {
+        struct shm_ring_tail t = shm_ring_evict(c->ring, c->w.tail, seq, pos, end);
+        c->w.tail = t.tail;
+        c->w.tail_pos = t.pos;
+        c->w.tail_ok = t.ok;
     }
     struct shm_ring_desc *d = &c->desc[seq & c->desc_mask];
     /* Release fence: orders the new tail (stored above or in shm_ring_evict) before the stores
@@ -161,19 +150,19 @@ SHM_RING_INLINE void shm_ring_cursor_done(struct shm_ring_cursor *c, const struc
      * and payload above are visible to a reader that sees 2s+2. */
     atomic_store_explicit(&d->lock, 2 * sl->seq + 2, memory_order_release);
     uint64_t end_off = sl->off + (sl->end - sl->pos);
-    c->pos = sl->end;
-    c->off = end_off >= c->data_size ? 0 : end_off;
-    c->seq = sl->seq + 1;
+    c->w.pos = sl->end;
+    c->w.off = end_off >= c->data_size ? 0 : end_off;
+    c->w.seq = sl->seq + 1;
 }
 
 /* Writer: publishes every record completed so far to readers. */
 SHM_RING_INLINE void shm_ring_cursor_flush(const struct shm_ring_cursor *c)
 {
     struct shm_ring_hdr *h = c->hdr;
-    atomic_store_explicit(&h->data_head, c->pos, memory_order_relaxed);
-    atomic_store_explicit(&h->data_head_off, c->off, memory_order_relaxed);
+    atomic_store_explicit(&h->data_head, c->w.pos, memory_order_relaxed);
+    atomic_store_explicit(&h->data_head_off, c->w.off, memory_order_relaxed);
     /* Release: pairs with the acquire load of write_seq in shm_ring_read()/newest(). */
-    atomic_store_explicit(&h->write_seq, c->seq, memory_order_release);
+    atomic_store_explicit(&h->write_seq, c->w.seq, memory_order_release);
 }
 
 /* The same three steps on the ring itself, for writers that go a record at a time. */
@@ -191,9 +180,9 @@ static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_s
     struct shm_ring_cursor c = shm_ring_cursor_begin(r);
     shm_ring_cursor_done(&c, sl, m);
     /* Only these moved: the tail fields need no store back. */
-    r->w_seq = c.seq;
-    r->w_pos = c.pos;
-    r->w_off = c.off;
+    r->w.seq = c.w.seq;
+    r->w.pos = c.w.pos;
+    r->w.off = c.w.off;
 }
 
 static inline void shm_ring_flush(struct shm_ring *r)

@@ -115,6 +115,17 @@ struct shm_ring_slot {
     uint32_t len;
 };
 
+/*
+ * The writer's private copies of the positions it publishes (ring_write.h): the next sequence,
+ * the free-running payload position and its offset in the data area, and the tail; a lower
+ * bound of the tail record's payload position, valid while tail_ok; and the first sequence of
+ * the run of records this writer committed without a gap.
+ */
+struct shm_ring_wpos {
+    uint64_t seq, pos, off, tail, tail_pos, contig;
+    bool tail_ok;
+};
+
 /* A process-local, validated view of a ring. Readers never re-read geometry from shared memory. */
 struct shm_ring {
     struct shm_ring_hdr *hdr;
@@ -126,11 +137,8 @@ struct shm_ring {
     bool writable;
     /* writer-only: the record between reserve and commit */
     struct shm_ring_slot pend;
-    /* writer-only: private copies of the positions it publishes (ring_write.h); a lower bound
-     * of the tail record's payload position, valid while w_tail_ok; and the first sequence of
-     * the run of records this writer committed without a gap */
-    uint64_t w_seq, w_pos, w_off, w_tail, w_tail_pos, w_contig;
-    bool w_tail_ok;
+    /* writer-only: its positions (a cursor copies them for a run of records) */
+    struct shm_ring_wpos w;
 };
 
 /*
@@ -146,8 +154,8 @@ struct shm_ring_cursor {
     struct shm_ring_desc *desc;
     uint8_t *data;
     uint64_t desc_mask, data_size, max_record;
-    uint64_t seq, pos, off, tail, tail_pos, contig; /* the w_* of struct shm_ring */
-    bool tail_ok, writable;
+    bool writable;
+    struct shm_ring_wpos w; /* the ring's w, while the cursor runs */
 };
 
 /* Metadata of one record, as the writer gives it and the reader gets it back. */
