@@ -24,8 +24,9 @@ static int open_private(struct shm_frames *f, struct shm_analysis *a, uint64_t f
         if (shm_frames_create(f, session, 4u << 20, (gid_t)-1, err, sizeof err) != 0) goto fail;
         shm_segment_unlink(session, SHM_KIND_FRAMES);
     }
-    /* Summaries and details are not published in batch mode: small rings will do. */
-    struct shm_analysis_config cfg = {256u << 10, 256u << 10, 64u << 10, flow_capacity};
+    /* Details and strings are not published in batch mode: small rings will do. */
+    struct shm_analysis_config cfg = {
+        .detail_bytes = 256u << 10, .strings_bytes = 64u << 10, .flow_capacity = flow_capacity};
     if (shm_analysis_create(a, session, &cfg, (gid_t)-1, err, sizeof err) != 0) goto fail;
     shm_segment_unlink(session, SHM_KIND_ANALYSIS);
     analyzer_write_names(a);

@@ -93,45 +93,37 @@ static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t
     s->count++;
 }
 
-/* The summary record: formatted before the flow is known, written once it is. */
-static void publish_summary(struct analyzer *an, const struct shm_record *meta,
-                            const struct dissect_summary *s, uint64_t flow_id, uint8_t flags)
+/*
+ * The packed dissection, packed straight into the ring (a staging copy would move ~1 KB more per
+ * frame) before the flow is known; returns where, for publish_detail_commit(), or NULL when the
+ * ring refused it.
+ */
+static uint8_t *publish_detail_begin(struct analyzer *an, const struct shm_record *meta)
 {
-    struct shm_analysis *a = an->a;
     const struct dissection *d = &an->d;
-    struct shm_pkt_summary fx = {
-        .flow_id = flow_id,
-        .first_event = d->nevents ? d->events[0].id : 0,
-        .proto = d->top,
-        .flags = flags,
-        .nevents = d->nevents,
-    };
-    uint8_t *dst = shm_ring_reserve(&a->summary, meta->seq, SHM_SUMMARY_MAX);
-    if (dst) {
-        /* Reserve the maximum, encode in place, then commit only what was used. */
-        uint32_t n =
-            shm_summary_encode(dst, SHM_SUMMARY_MAX, &fx, s->src, s->dst, s->protocol, s->info);
-        shm_ring_shrink(&a->summary, n);
-        struct shm_record m = {
-            .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .flags = flags, .aux = meta->seq};
-        shm_ring_commit(&a->summary, &m);
-    }
+    uint32_t n = detail_size(d);
+    uint8_t *p = shm_ring_reserve(&an->a->detail, meta->seq, n);
+    if (p) detail_encode(d, p, n); /* cannot fail: n is exactly its size */
+    return p;
 }
 
-/* The packed dissection and the payload's strings. */
-static void publish_detail_and_strings(struct analyzer *an, const struct shm_record *meta,
-                                       const uint8_t *bytes)
+/* Completes the record with its flow and flags and lets readers see it. */
+static void publish_detail_commit(struct analyzer *an, const struct shm_record *meta, uint8_t *p,
+                                  uint64_t flow_id, uint8_t flags)
+{
+    if (!p) return;
+    detail_set_flow(p, flow_id, flags);
+    struct shm_record m = {
+        .ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .flags = flags, .aux = meta->seq};
+    shm_ring_commit(&an->a->detail, &m);
+}
+
+/* The payload's printable strings. */
+static void publish_strings(struct analyzer *an, const struct shm_record *meta,
+                            const uint8_t *bytes)
 {
     struct shm_analysis *a = an->a;
     const struct dissection *d = &an->d;
-    /* Packed straight into the ring: a staging copy would move ~1 KB more per frame. */
-    uint32_t n = detail_size(d);
-    uint8_t *p = shm_ring_reserve(&a->detail, meta->seq, n);
-    if (p) {
-        detail_encode(d, p, n); /* cannot fail: n is exactly its size */
-        struct shm_record m = {.ts_ns = meta->ts_ns, .wire_len = meta->wire_len, .aux = meta->seq};
-        shm_ring_commit(&a->detail, &m);
-    }
     uint32_t from = d->m.payload_caplen ? d->m.payload_offset : 0;
     uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;
     if (to > meta->len) to = meta->len;
@@ -163,16 +155,16 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     uint64_t sec = meta->ts_ns / 1000000000ull;
     flow_table_tick(an->flows, meta->ts_ns); /* returns at once within the same second */
     /*
-     * The flow's index entry and slot are usually cache misses. Ask for the entry now, format
-     * the summary while it arrives, ask for the slot, pack the detail and strings while that
-     * arrives, and only then account the frame to its flow: the misses overlap with work
-     * instead of stalling it (measured: ~11% of the time went to waiting in the lookup).
+     * The flow's index entry and slot are usually cache misses. Ask for the entry now, count the
+     * frame while it arrives, ask for the slot, pack the detail and strings while that arrives,
+     * and only then account the frame to its flow: the misses overlap with work instead of
+     * stalling it (measured: ~11% of the time went to waiting in the lookup).
      */
     struct flow_lookup look;
     flow_table_lookup_begin(an->flows, d, &look);
     series_add(a, sec, d->top, meta->wire_len);
 
-    /* Each event is counted, and gives the summary its flag: truncated (capture ran out) or
+    /* Each event is counted, and gives the frame its flag: truncated (capture ran out) or
      * malformed (a header lies). */
     uint8_t flags = 0;
     for (unsigned i = 0; i < d->nevents; i++) {
@@ -185,12 +177,14 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
         if (d->layers[i].proto < SHM_PROTO_SLOTS)
             shm_counter_add(&h->proto_packets[d->layers[i].proto], 1);
 
-    struct dissect_summary summary;
-    if (an->cfg.publish_frames) dissect_summary(d, &summary);
     flow_table_lookup_prefetch(an->flows, &look, meta->ts_ns);
-    if (an->cfg.publish_frames) publish_detail_and_strings(an, meta, bytes);
+    uint8_t *rec = NULL;
+    if (an->cfg.publish_frames) {
+        rec = publish_detail_begin(an, meta);
+        publish_strings(an, meta, bytes);
+    }
     uint64_t flow_id = flow_table_update_found(an->flows, d, &look, meta->ts_ns, meta->wire_len);
-    if (an->cfg.publish_frames) publish_summary(an, meta, &summary, flow_id, flags);
+    if (an->cfg.publish_frames) publish_detail_commit(an, meta, rec, flow_id, flags);
 
     if (an->cfg.output != ANALYZER_OUT_NONE) {
         struct dissect_frame_info fi = {an->frame_number, meta->ts_ns, meta->len, meta->wire_len};

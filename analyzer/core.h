@@ -2,9 +2,10 @@
  * core.h — the analyzer's per-frame pipeline, shared by the packrat-analyzer process (following
  * a live session's frame ring) and the batch modes (--print, --json, --flows).
  *
- * For every frame: dissect it once, then publish what viewers need into segment 2 (a summary
- * and the packed dissection keyed by frame sequence, payload strings, the flow, the per-second
- * series and the counters) and, in batch modes, write the requested text.
+ * For every frame: dissect it once, then publish what viewers need into segment 2 (the packed
+ * dissection keyed by frame sequence, from which viewers derive the summary row; payload
+ * strings; the flow, the per-second series and the counters) and, in batch modes, write the
+ * requested text.
  */
 #ifndef PACKRAT_ANALYZER_CORE_H
 #define PACKRAT_ANALYZER_CORE_H
@@ -25,7 +26,7 @@ enum analyzer_output {
 };
 
 struct analyzer_config {
-    bool publish_frames; /* write summaries, details and strings (viewers need them) */
+    bool publish_frames; /* write details and strings (viewers need them) */
     bool keep_expired;   /* batch: expired flows still appear in the final table */
     uint32_t min_string; /* shortest printable run kept (default 4) */
     enum analyzer_output output;

@@ -3,14 +3,15 @@
  */
 #include "detail.h"
 
+#include <stddef.h>
 #include <string.h>
 
-/* Header plus the four arrays, in the order they are packed. */
+/* Header, meta, then the four arrays, in the order they are packed. */
 static size_t packed_size(size_t nlayers, size_t nevents, size_t nfields, size_t pool_used)
 {
-    return sizeof(struct detail_hdr) + nlayers * sizeof(struct dissect_layer) +
-           nevents * sizeof(struct dissect_event_rec) + nfields * sizeof(struct dissect_field) +
-           pool_used;
+    return sizeof(struct detail_hdr) + sizeof(struct dissect_meta) +
+           nlayers * sizeof(struct dissect_layer) + nevents * sizeof(struct dissect_event_rec) +
+           nfields * sizeof(struct dissect_field) + pool_used;
 }
 
 uint32_t detail_size(const struct dissection *d)
@@ -37,6 +38,8 @@ uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
     uint8_t *p = buf;
     memcpy(p, &h, sizeof h);
     p += sizeof h;
+    memcpy(p, &d->m, sizeof d->m);
+    p += sizeof d->m;
     memcpy(p, d->layers, h.nlayers * sizeof d->layers[0]);
     p += h.nlayers * sizeof d->layers[0];
     memcpy(p, d->events, h.nevents * sizeof d->events[0]);
@@ -47,7 +50,50 @@ uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
     return (uint32_t)need;
 }
 
-bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
+void detail_set_flow(uint8_t *buf, uint64_t flow_id, uint8_t pkt_flags)
+{
+    memcpy(buf + offsetof(struct detail_hdr, flow_id), &flow_id, sizeof flow_id);
+    buf[offsetof(struct detail_hdr, pkt_flags)] = pkt_flags;
+}
+
+/*
+ * A bool read from untrusted bytes: any byte other than 0 or 1 in a bool object is undefined
+ * behaviour to load, so each one is read as a byte and stored back as a real bool.
+ */
+#define META_BOOL(m, field)                                                                        \
+    do {                                                                                           \
+        uint8_t raw_;                                                                              \
+        memcpy(&raw_, (const uint8_t *)(m) + offsetof(struct dissect_meta, field), 1);             \
+        (m)->field = raw_ != 0;                                                                    \
+    } while (0)
+
+/* A meta string must be absent or a NUL-terminated run inside the pool (dissect_str_ptr()
+ * hands it out as a C string). */
+static bool meta_str_ok(const struct dissection *d, struct dissect_str s)
+{
+    if (s.len == 0) return true;
+    uint32_t end = (uint32_t)s.off + s.len;
+    return end < d->pool_used && d->pool[end] == '\0';
+}
+
+static bool meta_ok(struct dissection *d)
+{
+    struct dissect_meta *m = &d->m;
+    META_BOOL(m, has_eth);
+    META_BOOL(m, ip_fragment);
+    META_BOOL(m, has_ports);
+    META_BOOL(m, has_arp);
+    META_BOOL(m, has_dns);
+    META_BOOL(m, dns_tcp);
+    META_BOOL(m, dns_has_qname);
+    META_BOOL(m, http_response);
+    return m->nvlan <= DISSECT_MAX_VLANS && meta_str_ok(d, m->dns_qname) &&
+           meta_str_ok(d, m->http_line) && meta_str_ok(d, m->http_host) &&
+           meta_str_ok(d, m->tls_sni);
+}
+
+bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out,
+                   struct detail_extra *extra)
 {
     struct detail_hdr h;
     if (len < sizeof h) return false;
@@ -58,7 +104,6 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
         return false;
     size_t need = packed_size(h.nlayers, h.nevents, h.nfields, h.pool_used);
     if (need != len) return false;
-    memset(&out->m, 0, sizeof out->m);
     out->top = h.top;
     out->nlayers = h.nlayers;
     out->nevents = h.nevents;
@@ -68,10 +113,12 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
     out->fields_dropped = h.fields_dropped;
     out->events_dropped = 0;
     out->frame = out->cap_end = NULL;
+    const uint8_t *p = buf + sizeof h;
+    memcpy(&out->m, p, sizeof out->m);
+    p += sizeof out->m;
     out->m.link_type = h.link_type;
     out->m.caplen = h.caplen;
     out->m.wirelen = h.wirelen;
-    const uint8_t *p = buf + sizeof h;
     memcpy(out->layers, p, h.nlayers * sizeof out->layers[0]);
     p += h.nlayers * sizeof out->layers[0];
     memcpy(out->events, p, h.nevents * sizeof out->events[0]);
@@ -95,5 +142,15 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
             (uint32_t)f->v.s.off + f->v.s.len > h.pool_used)
             return false;
     }
+    if (!meta_ok(out)) return false;
+    if (extra) *extra = (struct detail_extra){h.flow_id, h.pkt_flags};
+    return true;
+}
+
+bool detail_summary(const uint8_t *buf, uint32_t len, struct dissection *scratch,
+                    struct dissect_summary *out, struct detail_extra *extra)
+{
+    if (!detail_decode(buf, len, scratch, extra)) return false;
+    dissect_summary(scratch, out);
     return true;
 }

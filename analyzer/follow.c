@@ -122,7 +122,7 @@ int analyzer_follow(const struct follow_options *o)
         }
         /* A batch is done (or nothing new): wake viewers, show we are alive, check capture. */
         if (batch) {
-            shm_ring_wake(&a.summary);
+            shm_ring_wake(&a.detail);
             batch = 0;
         }
         uint64_t now = shm_now_mono_ns();
@@ -142,7 +142,7 @@ int analyzer_follow(const struct follow_options *o)
         }
     }
     analyzer_join_kernel(&an, &f);
-    shm_ring_wake(&a.summary);
+    shm_ring_wake(&a.detail);
     if (o->flows_at_end) flow_table_print(an.flows, cfg.out, o->flows_json);
     if (cfg.out) fflush(cfg.out);
     if (!o->quiet)

@@ -12,8 +12,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: packrat-analyzer --session NAME [--flows N] [--summary-mb N]\n"
-               "                        [--detail-mb N] [--strings-mb N] [--min-string N]\n"
+    fprintf(f, "usage: packrat-analyzer --session NAME [--flows N] [--detail-mb N]\n"
+               "                        [--strings-mb N] [--min-string N]\n"
                "                        [--wait-ms N] [--group GID] [--unlink] [-q]\n"
                "\n"
                "Follows /dev/shm/packrat.NAME.frames and writes /dev/shm/packrat.NAME.analysis\n"
@@ -35,20 +35,9 @@ int main(int argc, char **argv)
 {
     struct follow_options o = {.wait_ms = 5000, .gid = (gid_t)-1, .min_string = 4};
     shm_analysis_default_config(&o.cfg);
-    enum {
-        O_SESSION = 256,
-        O_FLOWS,
-        O_SUMMARY,
-        O_DETAIL,
-        O_STRINGS,
-        O_MIN,
-        O_WAIT,
-        O_GROUP,
-        O_UNLINK
-    };
+    enum { O_SESSION = 256, O_FLOWS, O_DETAIL, O_STRINGS, O_MIN, O_WAIT, O_GROUP, O_UNLINK };
     static const struct option opts[] = {{"session", required_argument, 0, O_SESSION},
                                          {"flows", required_argument, 0, O_FLOWS},
-                                         {"summary-mb", required_argument, 0, O_SUMMARY},
                                          {"detail-mb", required_argument, 0, O_DETAIL},
                                          {"strings-mb", required_argument, 0, O_STRINGS},
                                          {"min-string", required_argument, 0, O_MIN},
@@ -64,9 +53,6 @@ int main(int argc, char **argv)
             break;
         case O_FLOWS:
             o.cfg.flow_capacity = number("--flows", optarg, 1u << 22);
-            break;
-        case O_SUMMARY:
-            o.cfg.summary_bytes = number("--summary-mb", optarg, 4096) << 20;
             break;
         case O_DETAIL:
             o.cfg.detail_bytes = number("--detail-mb", optarg, 4096) << 20;

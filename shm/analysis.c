@@ -2,7 +2,7 @@
  * analysis.c — creating, attaching and reading segment 2 (the analysis).
  *
  * Layout after the header page: the name table, the flow slots, the series buckets, then the
- * three ring areas (summary, detail, strings). Everything is placed on cache-line boundaries and
+ * two ring areas (detail, strings). Everything is placed on cache-line boundaries and
  * every offset a reader uses is re-validated against the real segment size at attach.
  */
 #include "analysis.h"
@@ -16,7 +16,6 @@
 
 void shm_analysis_default_config(struct shm_analysis_config *cfg)
 {
-    cfg->summary_bytes = SHM_ANALYSIS_DEFAULT_SUMMARY;
     cfg->detail_bytes = SHM_ANALYSIS_DEFAULT_DETAIL;
     cfg->strings_bytes = SHM_ANALYSIS_DEFAULT_STRINGS;
     cfg->flow_capacity = SHM_ANALYSIS_DEFAULT_FLOWS;
@@ -58,10 +57,8 @@ int shm_analysis_open_mem(struct shm_analysis *a, void *base, size_t size, bool 
         struct shm_ring *ring;
         struct shm_ring_hdr *hdr;
         const char *what;
-    } rings[] = {{&a->summary, &h->summary, "summary"},
-                 {&a->detail, &h->detail, "detail"},
-                 {&a->strings, &h->strings, "strings"}};
-    for (size_t i = 0; i < 3; i++) {
+    } rings[] = {{&a->detail, &h->detail, "detail"}, {&a->strings, &h->strings, "strings"}};
+    for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
         char why[SHM_ERR_MAX];
         if (shm_ring_open(rings[i].ring, base, size, rings[i].hdr, writable, why, sizeof why) !=
             0) {
@@ -98,10 +95,10 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     off = ALIGN_LINE(off + cfg->flow_capacity * sizeof(struct shm_flow));
     uint64_t series_off = off;
     off = ALIGN_LINE(off + SHM_SERIES_SECONDS * sizeof(struct shm_series_bucket));
-    uint64_t ring_off[3],
-        ring_len[3] = {ALIGN_LINE(cfg->summary_bytes), ALIGN_LINE(cfg->detail_bytes),
-                       ALIGN_LINE(cfg->strings_bytes)};
-    for (int i = 0; i < 3; i++) {
+    enum { NRINGS = 2 };
+    uint64_t ring_off[NRINGS],
+        ring_len[NRINGS] = {ALIGN_LINE(cfg->detail_bytes), ALIGN_LINE(cfg->strings_bytes)};
+    for (int i = 0; i < NRINGS; i++) {
         ring_off[i] = off;
         off += ring_len[i];
     }
@@ -114,10 +111,10 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     h->series_off = series_off;
     h->series_count = SHM_SERIES_SECONDS;
     struct shm_ring tmp;
-    struct shm_ring_hdr *hdrs[3] = {&h->summary, &h->detail, &h->strings};
-    const uint64_t max_rec[3] = {SHM_SUMMARY_MAX, SHM_DETAIL_MAX, SHM_STRING_MAX};
-    const uint32_t typical[3] = {SHM_SUMMARY_TYPICAL, SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
-    for (int i = 0; i < 3; i++) {
+    struct shm_ring_hdr *hdrs[NRINGS] = {&h->detail, &h->strings};
+    const uint64_t max_rec[NRINGS] = {SHM_DETAIL_MAX, SHM_STRING_MAX};
+    const uint32_t typical[NRINGS] = {SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
+    for (int i = 0; i < NRINGS; i++) {
         if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],
                             typical[i], max_rec[i], err, errlen) != 0)
             goto fail;
@@ -160,7 +157,7 @@ void shm_analysis_close(struct shm_analysis *a, bool unlink_segment)
     if (!a->seg.base) return;
     char session[SHM_SESSION_MAX];
     shm_copy_str(session, sizeof session, a->hdr->seg.session, sizeof a->hdr->seg.session);
-    shm_ring_wake(&a->summary);
+    shm_ring_wake(&a->detail);
     shm_segment_close(&a->seg);
     if (unlink_segment) shm_segment_unlink(session, SHM_KIND_ANALYSIS);
 }
@@ -229,38 +226,4 @@ bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_seri
         if (!seqlock_read_retry(&b->lock, v)) return out->sec != 0;
     }
     return false;
-}
-
-uint32_t shm_summary_encode(uint8_t *buf, uint32_t cap, const struct shm_pkt_summary *fixed,
-                            const char *src, const char *dst, const char *protocol,
-                            const char *info)
-{
-    if (cap < sizeof *fixed + 4) return 0;
-    memcpy(buf, fixed, sizeof *fixed);
-    uint32_t pos = sizeof *fixed;
-    const char *parts[4] = {src, dst, protocol, info};
-    for (int i = 0; i < 4; i++) {
-        const char *s = parts[i] ? parts[i] : "";
-        size_t room = cap - pos - (size_t)(3 - i); /* keep a byte for each later terminator */
-        size_t n = strnlen(s, room - 1);
-        memcpy(buf + pos, s, n);
-        buf[pos + n] = '\0';
-        pos += (uint32_t)n + 1;
-    }
-    return pos;
-}
-
-bool shm_summary_decode(const uint8_t *buf, uint32_t len, struct shm_summary_view *out)
-{
-    if (len < sizeof out->fixed + 4) return false;
-    memcpy(&out->fixed, buf, sizeof out->fixed);
-    const char **parts[4] = {&out->src, &out->dst, &out->protocol, &out->info};
-    uint32_t pos = sizeof out->fixed;
-    for (int i = 0; i < 4; i++) {
-        const uint8_t *end = pos < len ? memchr(buf + pos, '\0', len - pos) : NULL;
-        if (!end) return false;
-        *parts[i] = (const char *)buf + pos;
-        pos = (uint32_t)(end - buf) + 1;
-    }
-    return true;
 }

@@ -1,10 +1,12 @@
 /*
  * analysis.h — segment 2, the analysis: what packrat-analyzer writes and viewers draw.
  *
- * Three rings keyed by frame sequence (summaries for the Packets tab, full dissections for the
- * Analysis tab, payload strings for the Strings tab) and two seqlocked tables (flows, per-second
- * series), plus counters in the header. Readers get validated private views, copy slots out under
- * their seqlocks, and treat every string they copy as untrusted (shm_copy_str).
+ * Two rings keyed by frame sequence (full dissections, from which the Packets tab derives each
+ * row and the Analysis tab draws its tree; payload strings for the Strings tab) and two seqlocked
+ * tables (flows, per-second series), plus counters in the header. The analyzer formats no text:
+ * a summary line costs more than the dissection of most frames, and only the rows a viewer shows
+ * (or --print prints) are ever read as text. Readers get validated private views, copy slots out
+ * under their seqlocks, and treat every string they copy as untrusted (shm_copy_str).
  */
 #ifndef PACKRAT_SHM_ANALYSIS_H
 #define PACKRAT_SHM_ANALYSIS_H
@@ -12,35 +14,31 @@
 #include "frames.h"
 
 struct shm_analysis_config {
-    uint64_t summary_bytes; /* area of the summary ring */
     uint64_t detail_bytes;  /* area of the detail (dissection) ring */
     uint64_t strings_bytes; /* area of the strings ring */
     uint64_t flow_capacity; /* flow slots */
 };
 
-#define SHM_ANALYSIS_DEFAULT_SUMMARY (24ull << 20)
-#define SHM_ANALYSIS_DEFAULT_DETAIL  (32ull << 20)
+#define SHM_ANALYSIS_DEFAULT_DETAIL  (56ull << 20)
 #define SHM_ANALYSIS_DEFAULT_STRINGS (4ull << 20)
 #define SHM_ANALYSIS_DEFAULT_FLOWS   8192u
 
-/* Largest summary record (fixed part + four strings) and detail record. */
-#define SHM_SUMMARY_MAX 1024u
-#define SHM_DETAIL_MAX  (16u * 1024u)
-#define SHM_STRING_MAX  512u
+/* Largest detail record and string record. */
+#define SHM_DETAIL_MAX (16u * 1024u)
+#define SHM_STRING_MAX 512u
 
 /*
  * The record sizes each ring's descriptors are counted for (shm_ring_geometry), as measured on
- * the bench's mixed traffic: a summary averages ~113 bytes, a dissection ~1 KiB, a string ~115
- * (HTTP header lines and text bodies are shorter: 64 keeps room for those).
+ * the bench's mixed traffic: a dissection ~1 KiB, a string ~115 (HTTP header lines and text
+ * bodies are shorter: 64 keeps room for those).
  */
-#define SHM_SUMMARY_TYPICAL 112u
-#define SHM_DETAIL_TYPICAL  1024u
-#define SHM_STRING_TYPICAL  64u
+#define SHM_DETAIL_TYPICAL 1024u
+#define SHM_STRING_TYPICAL 64u
 
 struct shm_analysis {
     struct shm_segment seg;
     struct shm_analysis_hdr *hdr;
-    struct shm_ring summary, detail, strings;
+    struct shm_ring detail, strings;
     struct shm_flow *flows; /* const for readers */
     uint64_t flow_capacity;
     struct shm_series_bucket *series;
@@ -90,21 +88,5 @@ struct shm_flow_rates shm_flow_rates_at(const struct shm_flow *f, uint64_t now_s
 
 /* Copies series bucket idx likewise; false when unused or never stable. */
 bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_series_bucket *out);
-
-/* ---- summary records ----------------------------------------------------------------------- */
-
-/* Builds a summary payload; returns its length (<= cap), truncating strings to fit. */
-uint32_t shm_summary_encode(uint8_t *buf, uint32_t cap, const struct shm_pkt_summary *fixed,
-                            const char *src, const char *dst, const char *protocol,
-                            const char *info);
-
-/* A decoded summary: pointers into the caller's copy of the record. */
-struct shm_summary_view {
-    struct shm_pkt_summary fixed;
-    const char *src, *dst, *protocol, *info;
-};
-
-/* Validates a copied summary payload (all four strings terminated inside len). */
-bool shm_summary_decode(const uint8_t *buf, uint32_t len, struct shm_summary_view *out);
 
 #endif

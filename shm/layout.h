@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC            0x3154415252434b50ull /* "PKCRRAT1" little-endian */
-#define SHM_LAYOUT_VERSION   1u
+#define SHM_LAYOUT_VERSION   2u /* 2: no summary ring; summaries come from the detail record */
 #define SHM_HDR_SIZE         4096u
 #define SHM_CACHELINE        64u
 #define SHM_SESSION_MAX      64u
@@ -284,24 +284,11 @@ struct shm_analysis_names {
     char event[SHM_EVENT_SLOTS][SHM_NAME_LEN];
 };
 
-/* shm_pkt_summary.flags */
+/* A frame's flags in its detail record (detail_hdr.pkt_flags, analyzer/detail.h) */
 #define SHM_PKT_MALFORMED 0x01 /* at least one invalid-header event */
 #define SHM_PKT_TRUNCATED 0x02 /* the capture ended inside a header */
 
-/*
- * A summary ring record (one per frame; the ring sequence IS the frame sequence): this fixed
- * part, then the NUL-terminated strings src, dst, protocol, info, back to back, inside len.
- */
-struct shm_pkt_summary {
-    uint64_t flow_id;
-    uint16_t first_event; /* event id of the first event, 0 if none */
-    uint8_t proto;        /* protocol id of the highest layer */
-    uint8_t flags;        /* SHM_PKT_* */
-    uint8_t nevents;
-    uint8_t pad[3];
-};
-
-/* Segment 2: analyzer state, counters, then the summary, detail and strings rings and tables. */
+/* Segment 2: analyzer state, counters, then the detail and strings rings and tables. */
 struct shm_analysis_hdr {
     struct shm_seg_hdr seg;
     uint64_t frames_created_ns; /* created_ns of the frame segment this analysis follows */
@@ -333,7 +320,6 @@ struct shm_analysis_hdr {
     _Atomic uint32_t pad1;
     _Atomic uint64_t proto_packets[SHM_PROTO_SLOTS];
     _Atomic uint64_t event_counts[SHM_EVENT_SLOTS];
-    _Alignas(SHM_CACHELINE) struct shm_ring_hdr summary; /* seq = frame seq */
     _Alignas(SHM_CACHELINE) struct shm_ring_hdr detail;  /* seq = frame seq; full dissection */
     _Alignas(SHM_CACHELINE) struct shm_ring_hdr strings; /* aux = frame seq, wire_len = offset */
 };

@@ -63,7 +63,7 @@ int shm_ring_geometry(size_t avail, uint32_t typical_record, uint64_t *desc_coun
      * descriptor count is a power of two. Of the two powers around avail / (descriptor +
      * payload), take the one under which the area holds more records of the typical size: the
      * smaller runs out of descriptors first, the larger out of data. A ring's records vary (a
-     * summary line, a ~1 KiB dissection, a frame of 60 to 1514 bytes), so one fixed ratio
+     * payload string, a ~1 KiB dissection, a frame of 60 to 1514 bytes), so one fixed ratio
      * wasted most of one part or the other. Descriptors never take more than half the area.
      */
     uint64_t payload = SHM_RING_ALIGN(typical_record ? typical_record : 1);

@@ -19,7 +19,8 @@ static void make(uint64_t capacity)
 {
     char err[SHM_ERR_MAX];
     snprintf(session, sizeof session, "test-flows-%d", (int)getpid());
-    struct shm_analysis_config cfg = {256 << 10, 256 << 10, 64 << 10, capacity};
+    struct shm_analysis_config cfg = {
+        .detail_bytes = 256 << 10, .strings_bytes = 64 << 10, .flow_capacity = capacity};
     cr_assert_eq(shm_analysis_create(&A, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
 }
 

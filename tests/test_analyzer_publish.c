@@ -19,7 +19,8 @@ static void make(void)
 {
     char err[SHM_ERR_MAX], session[64];
     snprintf(session, sizeof session, "test-publish-%d", (int)getpid());
-    struct shm_analysis_config cfg = {256 << 10, 512 << 10, 16 << 10, 64};
+    struct shm_analysis_config cfg = {
+        .detail_bytes = 512 << 10, .strings_bytes = 16 << 10, .flow_capacity = 64};
     cr_assert_eq(shm_analysis_create(&A, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
 }
 
@@ -107,14 +108,28 @@ Test(publish, every_string_in_the_ring_is_its_frames_text_offset_and_sequence)
     }
     cr_assert_gt(checked, 20, "only %u strings left in the ring", checked);
 
-    /* The last frame's summary and detail are there under its sequence, and decode. */
+    /* The last frame's detail is there under its sequence, decodes, carries its flow, and gives
+     * the Packets tab its row. */
     static uint8_t buf[SHM_DETAIL_MAX];
     struct shm_record m;
     cr_assert_eq(shm_ring_read(&A.detail, FRAMES - 1, &m, buf, sizeof buf), SHM_READ_OK);
     static struct dissection d;
-    cr_assert(detail_decode(buf, m.len, &d));
+    struct detail_extra ex;
+    cr_assert(detail_decode(buf, m.len, &d, &ex));
     cr_assert(d.nlayers >= 3, "eth, ipv4, udp: %u layers", d.nlayers);
     cr_assert_eq(d.nevents, 0, "a well-formed frame raised %u events", d.nevents);
-    cr_assert_eq(shm_ring_read(&A.summary, FRAMES - 1, &m, buf, sizeof buf), SHM_READ_OK);
+    cr_assert_eq(ex.pkt_flags, 0);
+    struct shm_flow fl;
+    bool found = false;
+    for (uint64_t i = 0; i < A.flow_capacity && !found; i++)
+        found = shm_flow_read(&A, i, &fl) && fl.id == ex.flow_id;
+    cr_assert(found && ex.flow_id != 0, "the record's flow %llu is in the table",
+              (unsigned long long)ex.flow_id);
+    cr_assert_eq(fl.packets[0] + fl.packets[1], FRAMES);
+    struct dissect_summary sum;
+    cr_assert(detail_summary(buf, m.len, &d, &sum, NULL));
+    cr_assert_str_eq(sum.src, "10.0.0.1");
+    cr_assert_str_eq(sum.dst, "10.0.0.2");
+    cr_assert_str_eq(sum.protocol, "UDP");
     analyzer_fini(&an);
 }

@@ -68,7 +68,7 @@ static void load(struct vw *v)
     struct shm_record m;
     enum shm_read_result rr = shm_ring_read(&v->a.detail, v->sel_seq, &m, rec, sizeof rec);
     if (rr == SHM_READ_OK) {
-        if (detail_decode(rec, m.len, &st.d))
+        if (detail_decode(rec, m.len, &st.d, NULL))
             st.have_d = true;
         else
             snprintf(st.why, sizeof st.why, "the analyzer's detail record is invalid");

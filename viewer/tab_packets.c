@@ -4,8 +4,9 @@
  *
  * Rows come from filter_view(): every frame in the ring, or this viewer's filter matches. Both are
  * indexable, so a refresh reads exactly the visible rows — the frame record (time, length) from
- * segment 1 and the summary record (addresses, protocol, info) from segment 2 — and its cost does
- * not depend on how many packets the ring holds. The selection is kept as a sequence number (it
+ * segment 1 and the detail record from segment 2, turned into addresses, protocol and info by
+ * dissect_summary() as --print does — and its cost does not depend on how many packets the ring
+ * holds. The selection is kept as a sequence number (it
  * survives new packets arriving and old ones leaving) plus its screen row (so the list does not
  * jump while the user reads it).
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "analyzer/detail.h"
 #include "viewer/screen.h"
 #include "viewer/tab.h"
 
@@ -107,23 +109,24 @@ static void draw_row(struct vw *v, int y, int w, uint64_t seq, uint64_t prev_ts,
     } else {
         info = "(frame overwritten)";
     }
-    uint8_t sbuf[SHM_SUMMARY_MAX];
-    struct shm_summary_view sv;
-    bool have = false;
+    /* Private copies: a row is derived from the frame's detail record, never from live memory. */
+    static uint8_t rec[SHM_DETAIL_MAX];
+    static struct dissection scratch;
+    static struct dissect_summary sum;
+    struct detail_extra ex;
     if (v->have_a && *ts_out) {
-        struct shm_record sm;
-        enum shm_read_result rr = shm_ring_read(&v->a.summary, seq, &sm, sbuf, sizeof sbuf);
-        if (rr == SHM_READ_OK && shm_summary_decode(sbuf, sm.len, &sv)) {
-            have = true;
-            src = sv.src;
-            dst = sv.dst;
-            proto = sv.protocol;
-            info = sv.info;
+        struct shm_record dm;
+        enum shm_read_result rr = shm_ring_read(&v->a.detail, seq, &dm, rec, sizeof rec);
+        if (rr == SHM_READ_OK && detail_summary(rec, dm.len, &scratch, &sum, &ex)) {
+            src = sum.src;
+            dst = sum.dst;
+            proto = sum.protocol;
+            info = sum.info;
             role = screen_proto_role(proto);
-            if (sv.fixed.flags & SHM_PKT_MALFORMED) {
+            if (ex.pkt_flags & SHM_PKT_MALFORMED) {
                 mark = '!';
                 role = R_MALFORMED;
-            } else if (sv.fixed.flags & SHM_PKT_TRUNCATED) {
+            } else if (ex.pkt_flags & SHM_PKT_TRUNCATED) {
                 mark = '~';
             }
         } else if (rr == SHM_READ_AGAIN || seq >= v->s.a_next) {
@@ -135,7 +138,6 @@ static void draw_row(struct vw *v, int y, int w, uint64_t seq, uint64_t prev_ts,
         snprintf(infobuf, sizeof infobuf, "(analyzer %s)", segs_analyzer_name(v->s.analyzer));
         info = infobuf;
     }
-    (void)have;
     int attr = sel ? screen_attr(R_SELECTED) : screen_attr((enum role)role);
     if (sel) draw_fill(y, 0, w, attr);
     int x = 0;

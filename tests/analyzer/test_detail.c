@@ -1,12 +1,15 @@
 /*
  * test_detail.c — the detail record (analyzer/detail.c) on real dissections: every frame of every
  * capture in ../shared/corpus/tcpdump is packed and unpacked again and must come back identical
- * (layers, events, fields byte for byte, pool), and damaged records (every cut, flipped bytes)
- * are rejected or unpacked to something valid, never read out of bounds (this runs under ASan
- * in scripts/test). Viewers unpack records from a segment they do not trust.
+ * (meta, layers, events, fields byte for byte, pool) and give the very summary line the
+ * analyzer's own dissection gives (the Packets tab derives its rows from the record), and damaged
+ * records (every cut, flipped bytes) are rejected or unpacked to something every formatter can
+ * run on, never read out of bounds (this runs under ASan and UBSan in scripts/test). Viewers
+ * unpack records from a segment they do not trust.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +42,14 @@ static void assert_same(const struct dissection *a, const struct dissection *b, 
         cr_assert(!memcmp(&a->fields[i], &b->fields[i], sizeof a->fields[i]),
                   "%s: field %u (id %u) differs", what, i, a->fields[i].id);
     cr_assert(!memcmp(a->pool, b->pool, a->pool_used), "%s: pool bytes", what);
-    cr_assert_eq(a->m.caplen, b->m.caplen, "%s: caplen", what);
-    cr_assert_eq(a->m.wirelen, b->m.wirelen, "%s: wirelen", what);
+    cr_assert(!memcmp(&a->m, &b->m, sizeof a->m), "%s: meta", what);
+    struct dissect_summary sa, sb;
+    dissect_summary(a, &sa);
+    dissect_summary(b, &sb);
+    cr_assert_str_eq(sa.src, sb.src, "%s: summary source", what);
+    cr_assert_str_eq(sa.dst, sb.dst, "%s: summary destination", what);
+    cr_assert_str_eq(sa.protocol, sb.protocol, "%s: summary protocol", what);
+    cr_assert_str_eq(sa.info, sb.info, "%s: summary info", what);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -82,7 +91,11 @@ static void round_trip(const char *file, unsigned long n)
               detail_size(&d));
     cr_assert_eq(detail_encode(&d, rec, len - 1), 0, "%s frame %lu: encoded into too little", file,
                  n);
-    cr_assert(detail_decode(rec, len, &back), "%s frame %lu: own record rejected", file, n);
+    detail_set_flow(rec, n * 3 + 1, (uint8_t)(n & 3));
+    struct detail_extra x;
+    cr_assert(detail_decode(rec, len, &back, &x), "%s frame %lu: own record rejected", file, n);
+    cr_assert_eq(x.flow_id, n * 3 + 1, "%s frame %lu: flow id", file, n);
+    cr_assert_eq(x.pkt_flags, n & 3, "%s frame %lu: flags", file, n);
     char what[512];
     snprintf(what, sizeof what, "%s frame %lu", file, n);
     assert_same(&d, &back, what);
@@ -101,8 +114,8 @@ static void damage(const char *file, unsigned long n)
     for (uint32_t cut = 0; cut < len; cut++) {
         uint8_t *copy = malloc(cut ? cut : 1); /* exact size: ASan sees any over-read */
         memcpy(copy, rec, cut);
-        cr_assert(!detail_decode(copy, cut, &back), "%s frame %lu: cut at %u accepted", file, n,
-                  cut);
+        cr_assert(!detail_decode(copy, cut, &back, NULL), "%s frame %lu: cut at %u accepted", file,
+                  n, cut);
         free(copy);
     }
     uint64_t x = n * 0x9e3779b97f4a7c15ull + 1;
@@ -111,11 +124,13 @@ static void damage(const char *file, unsigned long n)
         uint8_t *copy = malloc(len);
         memcpy(copy, rec, len);
         copy[x % len] ^= (uint8_t)(1u << (x >> 40) % 8);
-        if (detail_decode(copy, len, &back)) { /* accepted: then everything in it is in range */
+        if (detail_decode(copy, len, &back, NULL)) { /* accepted: everything in it is in range */
             for (unsigned i = 0; i < back.nfields; i++) {
                 cr_assert_lt(back.fields[i].id, FLD_COUNT);
                 cr_assert_lt(back.fields[i].layer, back.nlayers ? back.nlayers : 1);
             }
+            struct dissect_summary sum; /* what the Packets tab does with it (UBSan watches) */
+            dissect_summary(&back, &sum);
         }
         free(copy);
     }
@@ -124,4 +139,48 @@ static void damage(const char *file, unsigned long n)
 Test(detail, damaged_records_are_rejected_or_valid)
 {
     cr_assert_gt(each_corpus_frame(damage), 1000);
+}
+
+/* The meta block's strings are handed out as C strings and its bools are loaded as bools: a
+ * record whose meta lies about either is refused or repaired, never trusted. */
+Test(detail, meta_that_lies_is_rejected_or_repaired)
+{
+    static const uint8_t dns[] = {
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00, 0x45,
+        0x00, 0x00, 0x39, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 0x0a, 0x00, 0x00, 0x01,
+        0x0a, 0x00, 0x00, 0x02, 0x30, 0x39, 0x00, 0x35, 0x00, 0x25, 0x00, 0x00, 0x12, 0x34, 0x01,
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 'e',  'x',  'a',  'm',  'p',
+        'l',  'e',  0x03, 'c',  'o',  'm',  0x00, 0x00, 0x01, 0x00, 0x01};
+    d.opts = DISSECT_OPT_NO_CHECKSUMS;
+    dissect_frame(&d, DISSECT_DLT_EN10MB, dns, sizeof dns, sizeof dns);
+    cr_assert(d.m.has_dns && d.m.dns_qname.len > 0, "the frame has a DNS question");
+    uint32_t len = detail_encode(&d, rec, sizeof rec);
+    cr_assert(detail_decode(rec, len, &back, NULL));
+    struct dissect_summary sum;
+    dissect_summary(&back, &sum);
+    cr_assert(strstr(sum.info, "example.com"), "summary from the record: %s", sum.info);
+
+    size_t meta_at = sizeof(struct detail_hdr);
+    /* The question name pointed past the pool's end. */
+    struct dissect_meta m = d.m;
+    m.dns_qname.off = d.pool_used;
+    memcpy(rec + meta_at, &m, sizeof m);
+    cr_assert_not(detail_decode(rec, len, &back, NULL), "qname outside the pool accepted");
+    /* ... or at a run with no terminator where it ends. */
+    m = d.m;
+    m.dns_qname.len = (uint16_t)(m.dns_qname.len - 1);
+    memcpy(rec + meta_at, &m, sizeof m);
+    cr_assert_not(detail_decode(rec, len, &back, NULL), "unterminated qname accepted");
+    /* More VLAN tags than the array holds. */
+    m = d.m;
+    m.nvlan = DISSECT_MAX_VLANS + 1;
+    memcpy(rec + meta_at, &m, sizeof m);
+    cr_assert_not(detail_decode(rec, len, &back, NULL), "nvlan past the array accepted");
+    /* A bool byte of 7 comes back as true, not as a value no bool may hold. */
+    memcpy(rec + meta_at, &d.m, sizeof d.m);
+    rec[meta_at + offsetof(struct dissect_meta, has_dns)] = 7;
+    cr_assert(detail_decode(rec, len, &back, NULL));
+    uint8_t raw;
+    memcpy(&raw, (const uint8_t *)&back.m + offsetof(struct dissect_meta, has_dns), 1);
+    cr_assert_eq(raw, 1);
 }

@@ -2,7 +2,8 @@
  * analysisdump.c — prints what a session's segment 2 holds, as a reader sees it, for tests:
  *
  *   analysisdump SESSION counters      header counters as JSON
- *   analysisdump SESSION summaries     one line per summary record: seq, src, dst, proto, info
+ *   analysisdump SESSION summaries     one line per frame, derived from its detail record as the
+ *                                      Packets tab does: seq, src, dst, proto, length, info
  *   analysisdump SESSION details       one line per detail record: seq, layers, fields
  *   analysisdump SESSION flows         one JSON object per flow slot in use
  *   analysisdump SESSION strings       one line per string: frame seq, offset, text
@@ -41,11 +42,12 @@ static void dump_counters(const struct shm_analysis *a)
 static void dump_summaries(const struct shm_analysis *a)
 {
     struct shm_ring_reader rd;
-    shm_ring_reader_init(&rd, &a->summary, 0);
+    shm_ring_reader_init(&rd, &a->detail, 0);
     struct shm_record m;
+    static struct dissection d;
     while (shm_ring_next(&rd, &m, buf, sizeof buf, 0) == SHM_READ_OK) {
-        struct shm_summary_view v;
-        if (!shm_summary_decode(buf, m.len, &v)) {
+        struct dissect_summary v;
+        if (!detail_summary(buf, m.len, &d, &v, NULL)) {
             printf("%" PRIu64 " CORRUPT\n", m.seq);
             continue;
         }
@@ -61,7 +63,7 @@ static void dump_details(const struct shm_analysis *a)
     struct shm_record m;
     static struct dissection d;
     while (shm_ring_next(&rd, &m, buf, sizeof buf, 0) == SHM_READ_OK) {
-        if (!detail_decode(buf, m.len, &d)) {
+        if (!detail_decode(buf, m.len, &d, NULL)) {
             printf("%" PRIu64 " CORRUPT\n", m.seq);
             continue;
         }
