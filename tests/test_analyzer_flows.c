@@ -158,6 +158,24 @@ struct collected {
     int n;
 };
 
+/*
+ * Every strings test runs once per implementation strings_scan() can choose: the baseline and,
+ * where this CPU has it, AVX2 (skipped, and reported as skipped, where it does not).
+ */
+#define EACH_SCAN(body)                                                                            \
+    Test(flows, body##_baseline)                                                                   \
+    {                                                                                              \
+        make(16);                                                                                  \
+        cr_assert(strings_scan_select(STRINGS_IMPL_BASELINE));                                     \
+        body();                                                                                    \
+    }                                                                                              \
+    Test(flows, body##_avx2)                                                                       \
+    {                                                                                              \
+        make(16);                                                                                  \
+        if (!strings_scan_select(STRINGS_IMPL_AVX2)) cr_skip_test("this CPU has no AVX2");         \
+        body();                                                                                    \
+    }
+
 static void collect(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
 {
     struct collected *c = ctx;
@@ -167,9 +185,8 @@ static void collect(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len
     }
 }
 
-Test(flows, strings_are_printable_runs_of_the_minimum_length)
+static void strings_are_printable_runs_of_the_minimum_length(void)
 {
-    make(16);
     const uint8_t bytes[] = "\x01\x02GET /index\x00ab\x00\x7f"
                             "abcd\xff"
                             "xyz";
@@ -186,6 +203,7 @@ Test(flows, strings_are_printable_runs_of_the_minimum_length)
     cr_assert_eq(strings_scan(longrun, 0, sizeof longrun, 4, collect, &c2), 3);
     cr_assert_eq(c2.off[1], SHM_STRING_MAX);
 }
+EACH_SCAN(strings_are_printable_runs_of_the_minimum_length)
 
 /* The reference: every maximal printable run (ASCII 0x20..0x7e and tab), cut into record-sized
  * pieces, the way strings(1) would find them byte by byte. */
@@ -226,9 +244,8 @@ static void reference_scan(const uint8_t *b, uint32_t from, uint32_t to, uint32_
     }
 }
 
-Test(flows, strings_scan_agrees_with_a_byte_by_byte_reference)
+static void strings_scan_agrees_with_a_byte_by_byte_reference(void)
 {
-    make(16);
     static uint8_t buf[3000];
     static struct runs got, want;
     uint64_t x = 0x1234567;
@@ -261,6 +278,7 @@ Test(flows, strings_scan_agrees_with_a_byte_by_byte_reference)
         }
     }
 }
+EACH_SCAN(strings_scan_agrees_with_a_byte_by_byte_reference)
 
 /* Scans bytes[from, to) both ways and asserts the same runs; what names the case on failure. */
 static void expect_reference(const uint8_t *b, uint32_t from, uint32_t to, uint32_t min_len,
@@ -287,9 +305,8 @@ static void expect_reference(const uint8_t *b, uint32_t from, uint32_t to, uint3
  * every length up to two blocks, ending at to or short of it, for minimums on both sides of the
  * 16-byte window cap, over a binary background and over one dense with shorter runs.
  */
-Test(flows, strings_scan_finds_runs_at_every_block_alignment)
+static void strings_scan_finds_runs_at_every_block_alignment(void)
 {
-    make(16);
     static const uint32_t mins[] = {1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 64};
     static uint8_t buf[256];
     uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -320,15 +337,15 @@ Test(flows, strings_scan_finds_runs_at_every_block_alignment)
         }
     }
 }
+EACH_SCAN(strings_scan_finds_runs_at_every_block_alignment)
 
 /*
  * Frames come from capture buffers that may end at the end of a mapping, so the scan must read
  * nothing outside bytes[from, to). Each range here sits against a PROT_NONE page, ending exactly
  * at it or starting right after one: any over-read is a crash, not a silent pass.
  */
-Test(flows, strings_scan_reads_nothing_outside_the_range)
+static void strings_scan_reads_nothing_outside_the_range(void)
 {
-    make(16);
     long page = sysconf(_SC_PAGESIZE);
     uint8_t *map =
         mmap(NULL, 3 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -357,3 +374,4 @@ Test(flows, strings_scan_reads_nothing_outside_the_range)
     }
     munmap(map, 3 * (size_t)page);
 }
+EACH_SCAN(strings_scan_reads_nothing_outside_the_range)
