@@ -21,10 +21,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define STRINGS_AVX2 1
+#include "cpu.h"
+#if defined(CPU_HAVE_AVX2_PATHS)
 #include <immintrin.h>
-#define AVX2_TARGET __attribute__((target("avx2")))
 #endif
 
 /* printable[c]: ASCII 0x20..0x7e and tab, as strings(1) counts them. */
@@ -92,9 +91,9 @@ static inline uint64_t printable_mask64_sse2(const uint8_t *bytes)
            (uint64_t)printable_mask16(bytes + 48) << 48;
 }
 
-#if defined(STRINGS_AVX2)
+#if defined(CPU_HAVE_AVX2_PATHS)
 /* Bit k set when bytes[k] (k < 32) is printable: printable_mask16() twice as wide. */
-AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
+CPU_AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)bytes);
     __m256i text = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x1f)),
@@ -103,14 +102,14 @@ AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
     return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(text, tab));
 }
 
-AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *bytes)
+CPU_AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *bytes)
 {
     return (uint64_t)printable_mask32_avx2(bytes) | (uint64_t)printable_mask32_avx2(bytes + 32)
                                                         << 32;
 }
 
 /* run_end_sse2() 64 bytes per step. */
-AVX2_TARGET static uint32_t run_end_avx2(const uint8_t *bytes, uint32_t i, uint32_t to)
+CPU_AVX2_TARGET static uint32_t run_end_avx2(const uint8_t *bytes, uint32_t i, uint32_t to)
 {
     while (i + 64 <= to) {
         uint64_t m = printable_mask64_avx2(bytes + i);
@@ -235,9 +234,9 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
     return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_sse2, run_end_sse2);
 }
 
-#if defined(STRINGS_AVX2)
-AVX2_TARGET static unsigned scan_avx2(const uint8_t *bytes, uint32_t from, uint32_t to,
-                                      uint32_t min_len, strings_emit_fn emit, void *ctx)
+#if defined(CPU_HAVE_AVX2_PATHS)
+CPU_AVX2_TARGET static unsigned scan_avx2(const uint8_t *bytes, uint32_t from, uint32_t to,
+                                          uint32_t min_len, strings_emit_fn emit, void *ctx)
 {
     return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2, run_end_avx2);
 }
@@ -343,42 +342,11 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
 }
 #endif
 
-/* ---- choosing an implementation ------------------------------------------------------------ */
-
-typedef unsigned (*scan_fn)(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
-                            strings_emit_fn emit, void *ctx);
-
-static scan_fn scan_impl(enum strings_impl impl)
-{
-    switch (impl) {
-    case STRINGS_IMPL_BASELINE:
-        return scan_baseline;
-    case STRINGS_IMPL_AVX2:
-#if defined(STRINGS_AVX2)
-        return __builtin_cpu_supports("avx2") ? scan_avx2 : NULL;
-#else
-        return NULL;
-#endif
-    case STRINGS_IMPL_BEST:
-        break;
-    }
-    scan_fn best = scan_impl(STRINGS_IMPL_AVX2);
-    return best ? best : scan_baseline;
-}
-
-/* The analyzer is one thread; the first scan picks, and tests may pick again. */
-static scan_fn chosen;
-
-bool strings_scan_select(enum strings_impl impl)
-{
-    scan_fn f = scan_impl(impl);
-    if (f) chosen = f;
-    return f != NULL;
-}
-
 unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                       strings_emit_fn emit, void *ctx)
 {
-    if (!chosen) chosen = scan_impl(STRINGS_IMPL_BEST);
-    return chosen(bytes, from, to, min_len, emit, ctx);
+#if defined(CPU_HAVE_AVX2_PATHS)
+    if (cpu_avx2()) return scan_avx2(bytes, from, to, min_len, emit, ctx);
+#endif
+    return scan_baseline(bytes, from, to, min_len, emit, ctx);
 }

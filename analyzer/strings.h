@@ -6,23 +6,15 @@
 #ifndef PACKRAT_ANALYZER_STRINGS_H
 #define PACKRAT_ANALYZER_STRINGS_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "shm/analysis.h"
 
 /* Calls emit(ctx, offset, run, len) for every printable run of at least min_len bytes in
- * bytes[from, to). Runs longer than SHM_STRING_MAX are cut into pieces. Returns the count. */
+ * bytes[from, to). Runs longer than SHM_STRING_MAX are cut into pieces. Returns the count.
+ * Uses AVX2 where cpu_avx2() allows it (cpu.h), with the same result. */
 typedef void (*strings_emit_fn)(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len);
 unsigned strings_scan(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                       strings_emit_fn emit, void *ctx);
-
-/*
- * Implementations strings_scan() can use: the baseline (SSE2 on x86-64, portable words
- * elsewhere) and, where the CPU has it, AVX2. BEST is chosen at the first scan; tests select
- * each in turn. Returns false (and changes nothing) when this build or CPU lacks impl.
- */
-enum strings_impl { STRINGS_IMPL_BEST, STRINGS_IMPL_BASELINE, STRINGS_IMPL_AVX2 };
-bool strings_scan_select(enum strings_impl impl);
 
 #endif

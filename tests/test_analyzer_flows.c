@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyzer/core.h"
+#include "analyzer/cpu.h"
 #include "analyzer/strings.h"
 
 static struct shm_analysis A;
@@ -166,13 +167,13 @@ struct collected {
     Test(flows, body##_baseline)                                                                   \
     {                                                                                              \
         make(16);                                                                                  \
-        cr_assert(strings_scan_select(STRINGS_IMPL_BASELINE));                                     \
+        cpu_use_baseline(true);                                                                    \
         body();                                                                                    \
     }                                                                                              \
     Test(flows, body##_avx2)                                                                       \
     {                                                                                              \
         make(16);                                                                                  \
-        if (!strings_scan_select(STRINGS_IMPL_AVX2)) cr_skip_test("this CPU has no AVX2");         \
+        if (!cpu_avx2()) cr_skip_test("this CPU has no AVX2");                                     \
         body();                                                                                    \
     }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/cpu.h"
 #include "analyzer/dissect.h"
 #include "analyzer/dissect_int.h"
 #include "analyzer/sbuf.h"
@@ -776,9 +777,9 @@ static uint32_t reference_csum(const uint8_t *p, size_t n)
     return (uint32_t)sum;
 }
 
-/* The checksum's fast paths (32-byte vector steps, 16 KiB folds, 8/4/2/1-byte tails) against
- * the plain definition, at every start alignment and at lengths around each boundary. */
-Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte)
+/* The checksum's fast paths (64- and 32-byte vector steps, 16 KiB folds, 8/4/2/1-byte tails)
+ * against the plain definition, at every start alignment and at lengths around each boundary. */
+static void checksum_agrees_with_rfc1071(void)
 {
     static uint8_t buf[70000];
     uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -787,9 +788,10 @@ Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte)
         buf[i] = (uint8_t)(x >> 24);
     }
     memset(buf + 1000, 0xff, 20000); /* all-ones words: the worst case for lane overflow */
-    static const size_t lens[] = {
-        0,  1,  2,  3,    7,    8,     9,     15,    16,    17,    31,    32,    33,    63,
-        64, 65, 95, 1500, 9000, 16383, 16384, 16385, 16416, 32768, 40000, 65535, 65536, 69000};
+    static const size_t lens[] = {0,     1,     2,     3,     7,     8,     9,     15,    16,
+                                  17,    31,    32,    33,    63,    64,    65,    95,    96,
+                                  127,   128,   129,   1500,  9000,  16383, 16384, 16385, 16416,
+                                  16448, 32768, 40000, 65535, 65536, 69000};
     for (size_t a = 0; a < 8; a++)
         for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
             const uint8_t *p = buf + 900 + a;
@@ -799,6 +801,18 @@ Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte)
             while (want >> 16) want = (want & 0xffff) + (want >> 16);
             cr_assert_eq(d_csum_add(seed, p, n), (uint32_t)want, "offset %zu length %zu", a, n);
         }
+}
+
+Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte_baseline)
+{
+    cpu_use_baseline(true);
+    checksum_agrees_with_rfc1071();
+}
+
+Test(dissect, checksum_agrees_with_rfc1071_byte_by_byte_avx2)
+{
+    if (!cpu_avx2()) cr_skip_test("this CPU has no AVX2");
+    checksum_agrees_with_rfc1071();
 }
 
 /* The string builder at every capacity: the same bytes as snprintf of the whole text would

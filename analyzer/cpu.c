@@ -1,0 +1,23 @@
+/*
+ * cpu.c — the one place that asks the CPU what it has (see cpu.h).
+ */
+#include "cpu.h"
+
+int cpu_avx2_state = -1;
+
+void cpu_detect(void)
+{
+#if defined(CPU_HAVE_AVX2_PATHS)
+    cpu_avx2_state = __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    cpu_avx2_state = 0;
+#endif
+}
+
+void cpu_use_baseline(bool baseline)
+{
+    if (baseline)
+        cpu_avx2_state = 0;
+    else
+        cpu_detect();
+}
