@@ -91,9 +91,10 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out)
     for (unsigned i = 0; i < h.nfields; i++) {
         const struct dissect_field *f = &out->fields[i];
         if (f->id >= FLD_COUNT || f->layer >= (h.nlayers ? h.nlayers : 1)) return false;
-        if (dissect_field_info(f->id)->fmt == DF_STR &&
-            (uint32_t)f->v.s.off + f->v.s.len > h.pool_used)
-            return false;
+        if (dissect_field_info(f->id)->fmt == DF_STR) {
+            struct dissect_str s = dissect_field_str(f);
+            if ((uint32_t)s.off + s.len > h.pool_used) return false;
+        }
     }
     return true;
 }

@@ -428,6 +428,20 @@ struct dissect_field {
     } v;
 };
 
+/* Read a field's value through these, never directly: what it holds depends on the format. */
+
+/* The number of a DF_UINT, DF_HEX* or DF_CSUM field (no field is wider than 32 bits). */
+static inline uint32_t dissect_field_u(const struct dissect_field *f)
+{
+    return (uint32_t)f->v.u;
+}
+
+/* The pool string of a DF_STR field. */
+static inline struct dissect_str dissect_field_str(const struct dissect_field *f)
+{
+    return f->v.s;
+}
+
 struct dissect_layer {
     uint8_t proto; /* enum dissect_proto */
     uint8_t pad;
@@ -581,6 +595,14 @@ const struct dissect_field_info *dissect_field_info(unsigned id);
 static inline const char *dissect_str_ptr(const struct dissection *d, struct dissect_str s)
 {
     return s.len && (size_t)s.off + s.len < DISSECT_POOL_SIZE ? d->pool + s.off : "";
+}
+
+/* The address bytes of a DF_IPV4 (4), DF_MAC (6) or DF_IPV6 (16) field. */
+static inline const uint8_t *dissect_field_bytes(const struct dissection *d,
+                                                 const struct dissect_field *f)
+{
+    (void)d;
+    return f->v.b;
 }
 
 /* Writes the field's value as text (NUL-terminated, cut to fit); returns the untruncated length. */

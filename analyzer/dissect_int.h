@@ -69,8 +69,9 @@ static inline struct dissect_field *d_field(struct dissection *d, enum dissect_f
     return f;
 }
 
+/* A number field (DF_UINT, DF_HEX*, DF_CSUM): every one is at most 32 bits wide. */
 static inline void d_u(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
-                       uint32_t len, uint64_t v)
+                       uint32_t len, uint32_t v)
 {
     struct dissect_field *f = d_field(d, id, at, len);
     if (f) f->v.u = v;
