@@ -127,7 +127,7 @@ void d_str(struct dissection *d, enum dissect_field_id id, const uint8_t *at, ui
            struct dissect_str s)
 {
     struct dissect_field *f = d_field(d, id, at, len);
-    if (f) f->v.s = s;
+    if (f) memcpy(&f->v, &s, sizeof s);
 }
 
 void d_pool_begin(struct dissection *d, struct pool_builder *b)
@@ -493,6 +493,8 @@ size_t dissect_fmt_mac(const uint8_t a[6], char *buf)
 }
 
 /* ---- queries -------------------------------------------------------------------------------- */
+
+const uint8_t dissect_zero_addr[16];
 
 int dissect_find_field(const struct dissection *d, unsigned id, int from)
 {
