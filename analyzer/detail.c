@@ -138,8 +138,14 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out,
     for (unsigned i = 0; i < h.nfields; i++) {
         const struct dissect_field *f = &out->fields[i];
         if (f->id >= FLD_COUNT || f->layer >= (h.nlayers ? h.nlayers : 1)) return false;
-        if (dissect_field_info(f->id)->fmt == DF_STR &&
-            (uint32_t)f->v.s.off + f->v.s.len > h.pool_used)
+        enum dissect_fmt fmt = dissect_field_info(f->id)->fmt;
+        if (fmt == DF_STR) {
+            struct dissect_str s = dissect_field_str(f);
+            if ((uint32_t)s.off + s.len > h.pool_used) return false;
+        }
+        /* A MAC or IPv6 value is a pool offset: its bytes must be inside what was copied. */
+        if ((fmt == DF_MAC || fmt == DF_IPV6) &&
+            (size_t)f->v + dissect_fmt_addr_len(fmt) > h.pool_used)
             return false;
     }
     if (!meta_ok(out)) return false;

@@ -6,6 +6,7 @@
  * Nothing here allocates and nothing is cleared wholesale per frame: a dissection is several KB
  * and most of it is never touched, so only the counters and the meta block are reset.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,7 +131,7 @@ void d_str(struct dissection *d, enum dissect_field_id id, const uint8_t *at, ui
            struct dissect_str s)
 {
     struct dissect_field *f = d_field(d, id, at, len);
-    if (f) f->v.s = s;
+    if (f) memcpy(&f->v, &s, sizeof s);
 }
 
 void d_pool_begin(struct dissection *d, struct pool_builder *b)
@@ -532,6 +533,8 @@ size_t dissect_fmt_mac(const uint8_t a[6], char *buf)
 
 /* ---- queries -------------------------------------------------------------------------------- */
 
+const uint8_t dissect_zero_addr[16];
+
 int dissect_find_field(const struct dissection *d, unsigned id, int from)
 {
     for (int i = from < 0 ? 0 : from; i < d->nfields; i++)
@@ -550,45 +553,46 @@ size_t dissect_field_text(const struct dissection *d, const struct dissect_field
                           size_t len)
 {
     const struct dissect_field_info *fi = dissect_field_info(f->id);
-    const uint8_t *b = f->v.b;
+    uint32_t u = dissect_field_u(f);
     char tmp[64];
     int n;
     switch (fi->fmt) {
     case DF_UINT:
-        n = snprintf(buf, len, "%llu", (unsigned long long)f->v.u);
+        n = snprintf(buf, len, "%" PRIu32, u);
         break;
     case DF_HEX8:
-        n = snprintf(buf, len, "0x%02llx", (unsigned long long)f->v.u);
+        n = snprintf(buf, len, "0x%02" PRIx32, u);
         break;
     case DF_HEX16:
-        n = snprintf(buf, len, "0x%04llx", (unsigned long long)f->v.u);
+        n = snprintf(buf, len, "0x%04" PRIx32, u);
         break;
     case DF_HEX24:
-        n = snprintf(buf, len, "0x%06llx", (unsigned long long)f->v.u);
+        n = snprintf(buf, len, "0x%06" PRIx32, u);
         break;
     case DF_HEX32:
-        n = snprintf(buf, len, "0x%08llx", (unsigned long long)f->v.u);
+        n = snprintf(buf, len, "0x%08" PRIx32, u);
         break;
     case DF_MAC:
-        dissect_fmt_mac(b, tmp);
+        dissect_fmt_mac(dissect_field_bytes(d, f), tmp);
         n = snprintf(buf, len, "%s", tmp);
         break;
     case DF_IPV4:
-        dissect_fmt_ipv4(b, tmp);
+        dissect_fmt_ipv4(dissect_field_bytes(d, f), tmp);
         n = snprintf(buf, len, "%s", tmp);
         break;
     case DF_IPV6:
-        dissect_fmt_ipv6(b, tmp, sizeof tmp);
+        dissect_fmt_ipv6(dissect_field_bytes(d, f), tmp, sizeof tmp);
         n = snprintf(buf, len, "%s", tmp);
         break;
     case DF_STR: {
-        size_t sl = f->v.s.len;
-        if (f->v.s.off + sl > DISSECT_POOL_SIZE) sl = 0; /* a copied dissection may be corrupt */
-        n = snprintf(buf, len, "%.*s", (int)sl, d->pool + f->v.s.off);
+        struct dissect_str s = dissect_field_str(f);
+        size_t sl = s.len;
+        if (s.off + sl > DISSECT_POOL_SIZE) sl = 0; /* a copied dissection may be corrupt */
+        n = snprintf(buf, len, "%.*s", (int)sl, d->pool + s.off);
         break;
     }
     case DF_CSUM:
-        n = snprintf(buf, len, "%s", f->v.u == 1 ? "Good" : f->v.u == 0 ? "Bad" : "Unverified");
+        n = snprintf(buf, len, "%s", u == 1 ? "Good" : u == 0 ? "Bad" : "Unverified");
         break;
     default:
         n = snprintf(buf, len, "?");

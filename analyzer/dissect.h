@@ -12,11 +12,12 @@
  *                 offset and length in the frame, and a run of fields. A field is {id, layer,
  *                 offset, length, value}; id indexes a static table giving its Wireshark
  *                 display-filter name ("ip.ttl"), a human label and a value format. Values are
- *                 stored raw (a number, up to 16 address bytes, or a reference into the
- *                 dissection's string pool) and turned into text only when someone asks
- *                 (dissect_field_text) — formatting is the expensive part and most frames are
- *                 never looked at field by field. A dissection is self-contained: fields and pool
- *                 can be copied anywhere (segment 2) and formatted later without the frame bytes.
+ *                 stored raw (a number, an IPv4 address, or a reference into the dissection's
+ *                 pool, which holds strings and MAC/IPv6 address bytes) and turned into text
+ *                 only when someone asks (dissect_field_text) — formatting is the expensive
+ *                 part and most frames are never looked at field by field. A dissection is
+ *                 self-contained: fields and pool can be copied anywhere (segment 2) and
+ *                 formatted later without the frame bytes.
  *   (c) events  — named problems ({id, layer, offset}): "tcp.truncated" when the capture ran out,
  *                 "ipv4.bad_ihl" when a header lies, "dns.name_loop", "link.not_decoded"...
  *                 Truncated (snaplen ran out) is always a different event from invalid (the
@@ -27,8 +28,9 @@
  * dissect_summary()/dissect_info(); print.c and json.c render whole lines/objects. None of these
  * touch the frame bytes, only the dissection.
  *
- * Capacities are fixed (DISSECT_MAX_*); when fields or the string pool run out, further fields
- * are counted in fields_dropped and one "dissect.fields_dropped" event is recorded.
+ * Capacities are fixed (DISSECT_MAX_*, DISSECT_POOL_SIZE); when the field table or the pool
+ * (strings, MAC and IPv6 addresses) runs out, further fields are counted in fields_dropped and
+ * one "dissect.fields_dropped" event is recorded.
  *
  * Typical use (the analyzer, per frame of the ring):
  *
@@ -53,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "shm/layout.h"
 
@@ -187,16 +190,16 @@ enum dissect_event {
 
 /* How a field's value is stored and turned into text. */
 enum dissect_fmt {
-    DF_UINT,  /* v.u, decimal */
-    DF_HEX8,  /* v.u, 0x%02x */
-    DF_HEX16, /* v.u, 0x%04x */
-    DF_HEX24, /* v.u, 0x%06x */
-    DF_HEX32, /* v.u, 0x%08x */
-    DF_MAC,   /* v.b[0..5] */
-    DF_IPV4,  /* v.b[0..3] */
-    DF_IPV6,  /* v.b[0..15] */
-    DF_STR,   /* v.s: text in the string pool (already escaped to printable ASCII) */
-    DF_CSUM,  /* v.u: checksum status as Wireshark numbers it: 0 Bad, 1 Good, 2 Unverified */
+    DF_UINT,  /* the number, decimal */
+    DF_HEX8,  /* the number, 0x%02x */
+    DF_HEX16, /* the number, 0x%04x */
+    DF_HEX24, /* the number, 0x%06x */
+    DF_HEX32, /* the number, 0x%08x */
+    DF_MAC,   /* 6 bytes in the pool */
+    DF_IPV4,  /* 4 bytes in the value itself */
+    DF_IPV6,  /* 16 bytes in the pool */
+    DF_STR,   /* text in the pool (already escaped to printable ASCII) */
+    DF_CSUM,  /* the number: checksum status as Wireshark numbers it: 0 Bad, 1 Good, 2 Unverified */
 };
 
 /*
@@ -415,18 +418,47 @@ struct dissect_str {
 #define DNS_SECTION_AUTHORITY  3
 #define DNS_SECTION_ADDITIONAL 4
 
+/*
+ * A field is 16 bytes because the analyzer copies every field of every frame into segment 2's
+ * detail ring, and memory write bandwidth is what that costs: a 16-byte value, which only the
+ * few MAC and IPv6 fields need, made every field 32. So the value is 32 bits, and what it means
+ * depends on the field's format (read it with the accessors below, never directly):
+ *
+ *   DF_UINT, DF_HEX*, DF_CSUM   the number (no field is wider than 32 bits)
+ *   DF_IPV4                     the 4 address bytes in frame order
+ *   DF_STR                      a struct dissect_str, packed
+ *   DF_MAC, DF_IPV6             the pool offset of the 6 or 16 address bytes
+ */
 struct dissect_field {
     uint16_t id;     /* enum dissect_field_id */
     uint8_t layer;   /* index into dissection.layers */
     uint8_t flags;   /* DNS_SECTION_* for DNS fields, else 0 */
     uint32_t offset; /* byte offset in the frame */
     uint32_t length; /* bytes in the frame this value came from */
-    union {
-        uint64_t u;
-        uint8_t b[16];
-        struct dissect_str s;
-    } v;
+    uint32_t v;      /* by format, as above */
 };
+_Static_assert(sizeof(struct dissect_field) == 16, "a field is 16 bytes in the detail ring");
+_Static_assert(sizeof(struct dissect_str) == sizeof(uint32_t), "a pool string fits a field value");
+
+/* Bytes an address format takes: 4, 6 or 16; 0 for the others. */
+static inline size_t dissect_fmt_addr_len(enum dissect_fmt fmt)
+{
+    return fmt == DF_IPV4 ? 4 : fmt == DF_MAC ? 6 : fmt == DF_IPV6 ? 16 : 0;
+}
+
+/* The number of a DF_UINT, DF_HEX* or DF_CSUM field. */
+static inline uint32_t dissect_field_u(const struct dissect_field *f)
+{
+    return f->v;
+}
+
+/* The pool string of a DF_STR field. */
+static inline struct dissect_str dissect_field_str(const struct dissect_field *f)
+{
+    struct dissect_str s;
+    memcpy(&s, &f->v, sizeof s);
+    return s;
+}
 
 struct dissect_layer {
     uint8_t proto; /* enum dissect_proto */
@@ -581,6 +613,23 @@ const struct dissect_field_info *dissect_field_info(unsigned id);
 static inline const char *dissect_str_ptr(const struct dissection *d, struct dissect_str s)
 {
     return s.len && (size_t)s.off + s.len < DISSECT_POOL_SIZE ? d->pool + s.off : "";
+}
+
+/*
+ * The address bytes of a DF_IPV4 (4), DF_MAC (6) or DF_IPV6 (16) field. A pool offset that would
+ * read past the pool gives zeros instead: a dissection copied from elsewhere may be corrupt
+ * (detail_decode() rejects references past pool_used, so a viewer never sees them). Zeros too
+ * for a field of another format.
+ */
+extern const uint8_t dissect_zero_addr[16];
+static inline const uint8_t *dissect_field_bytes(const struct dissection *d,
+                                                 const struct dissect_field *f)
+{
+    enum dissect_fmt fmt = dissect_field_info(f->id)->fmt;
+    if (fmt == DF_IPV4) return (const uint8_t *)&f->v;
+    size_t n = dissect_fmt_addr_len(fmt);
+    if (n && (size_t)f->v + n <= DISSECT_POOL_SIZE) return (const uint8_t *)d->pool + f->v;
+    return dissect_zero_addr;
 }
 
 /* Writes the field's value as text (NUL-terminated, cut to fit); returns the untruncated length. */

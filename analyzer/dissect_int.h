@@ -48,7 +48,7 @@ static inline bool d_cut(const struct dissection *d, const struct cursor *c)
 void d_short(struct dissection *d, const struct cursor *c, enum dissect_event trunc,
              enum dissect_event shorter);
 
-/* Out of line: the rare full-table path (records dissect.fields_dropped once). */
+/* Out of line: the rare full-table or full-pool path (records dissect.fields_dropped once). */
 void d_fields_full(struct dissection *d, const uint8_t *at);
 
 /* Appends a field to the current layer, or returns NULL (counted) when the table is full. Inline:
@@ -69,21 +69,36 @@ static inline struct dissect_field *d_field(struct dissection *d, enum dissect_f
     return f;
 }
 
+/* A number field (DF_UINT, DF_HEX*, DF_CSUM): every one is at most 32 bits wide. */
 static inline void d_u(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
-                       uint32_t len, uint64_t v)
+                       uint32_t len, uint32_t v)
 {
     struct dissect_field *f = d_field(d, id, at, len);
-    if (f) f->v.u = v;
+    if (f) f->v = v;
 }
 
-/* Stores len (<= 16) bytes starting at `at` (already bounds-checked by the caller's cursor). */
+/*
+ * An address field of len bytes starting at `at` (already bounds-checked by the caller's cursor);
+ * len is its format's size: 4 for DF_IPV4, kept in the value itself, 6 for DF_MAC or 16 for
+ * DF_IPV6, appended to the pool with the value holding their offset. When the pool has no room
+ * the field is dropped and counted, like one past the end of the field table.
+ */
 static inline void d_bytes(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
                            uint32_t len)
 {
-    struct dissect_field *f = d_field(d, id, at, len);
-    if (!f) return;
-    memset(f->v.b, 0, sizeof f->v.b);
-    memcpy(f->v.b, at, len > 16 ? 16 : len);
+    struct dissect_field *f;
+    if (len == 4) {
+        if ((f = d_field(d, id, at, len)) != NULL) memcpy(&f->v, at, 4);
+        return;
+    }
+    if ((uint32_t)d->pool_used + len > DISSECT_POOL_SIZE) {
+        d_fields_full(d, at);
+        return;
+    }
+    if ((f = d_field(d, id, at, len)) == NULL) return;
+    memcpy(d->pool + d->pool_used, at, len);
+    f->v = d->pool_used;
+    d->pool_used = (uint16_t)(d->pool_used + len);
 }
 
 /* Copies raw bytes into the pool, escaping what is not printable ASCII; {0,0} when full. */

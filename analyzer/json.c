@@ -52,21 +52,23 @@ static void json_value(struct sbuf *s, const struct dissection *d, const struct 
     const struct dissect_field_info *fi = dissect_field_info(f->id);
     switch (fi->fmt) {
     case DF_UINT:
-        sb_u(s, f->v.u);
+        sb_u(s, dissect_field_u(f));
         return;
-    case DF_STR:
-        if ((size_t)f->v.s.off + f->v.s.len <= DISSECT_POOL_SIZE)
-            json_str(s, d->pool + f->v.s.off, f->v.s.len);
+    case DF_STR: {
+        struct dissect_str str = dissect_field_str(f);
+        if ((size_t)str.off + str.len <= DISSECT_POOL_SIZE)
+            json_str(s, d->pool + str.off, str.len);
         else
             sb_str(s, "\"\"");
         return;
+    }
     /* Our own formatting of fixed-size values needs no escaping. */
     case DF_HEX8:
     case DF_HEX16:
     case DF_HEX24:
     case DF_HEX32:
         sb_str(s, "\"0x");
-        sb_hex(s, f->v.u,
+        sb_hex(s, dissect_field_u(f),
                fi->fmt == DF_HEX8    ? 2
                : fi->fmt == DF_HEX16 ? 4
                : fi->fmt == DF_HEX24 ? 6
@@ -74,13 +76,13 @@ static void json_value(struct sbuf *s, const struct dissection *d, const struct 
         sb_ch(s, '"');
         return;
     case DF_MAC:
-        sb_ch(s, '"'), sb_mac(s, f->v.b), sb_ch(s, '"');
+        sb_ch(s, '"'), sb_mac(s, dissect_field_bytes(d, f)), sb_ch(s, '"');
         return;
     case DF_IPV4:
-        sb_ch(s, '"'), sb_ip4(s, f->v.b), sb_ch(s, '"');
+        sb_ch(s, '"'), sb_ip4(s, dissect_field_bytes(d, f)), sb_ch(s, '"');
         return;
     case DF_IPV6:
-        sb_ch(s, '"'), sb_ip6(s, f->v.b), sb_ch(s, '"');
+        sb_ch(s, '"'), sb_ip6(s, dissect_field_bytes(d, f)), sb_ch(s, '"');
         return;
     default:
         break;

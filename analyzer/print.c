@@ -193,29 +193,29 @@ static void dns_info(struct sbuf *s, const struct dissection *d)
             if (fl->flags != DNS_SECTION_ANSWER || fl->id != FLD_DNS_RESP_TYPE) continue;
             if (printed++) sb_ch(s, ',');
             sb_ch(s, ' ');
-            sb_str(s, dns_type_name((unsigned)fl->v.u, tmp, sizeof tmp));
+            sb_str(s, dns_type_name(dissect_field_u(fl), tmp, sizeof tmp));
             for (unsigned j = i + 1; j < d->nfields && d->fields[j].flags == DNS_SECTION_ANSWER &&
                                      d->fields[j].id != FLD_DNS_RESP_NAME;
                  j++) {
                 const struct dissect_field *v = &d->fields[j];
                 switch (v->id) {
                 case FLD_DNS_A:
-                    sb_ch(s, ' '), sb_ip4(s, v->v.b);
+                    sb_ch(s, ' '), sb_ip4(s, dissect_field_bytes(d, v));
                     break;
                 case FLD_DNS_AAAA:
-                    sb_ch(s, ' '), sb_ip6(s, v->v.b);
+                    sb_ch(s, ' '), sb_ip6(s, dissect_field_bytes(d, v));
                     break;
                 case FLD_DNS_CNAME:
                 case FLD_DNS_PTR:
                 case FLD_DNS_NS:
                 case FLD_DNS_MX:
-                    sb_ch(s, ' '), dns_name_dot(s, d, v->v.s);
+                    sb_ch(s, ' '), dns_name_dot(s, d, dissect_field_str(v));
                     break;
                 case FLD_DNS_MX_PREF:
                     break;
                 case FLD_DNS_TXT:
                     sb_str(s, " \"");
-                    sb_pool(s, d, v->v.s);
+                    sb_pool(s, d, dissect_field_str(v));
                     sb_ch(s, '"');
                     break;
                 default:
@@ -225,7 +225,7 @@ static void dns_info(struct sbuf *s, const struct dissection *d)
                     int p = dissect_find_field(d, FLD_DNS_MX_PREF, (int)i);
                     if (p >= 0 && (unsigned)p < j) {
                         sb_ch(s, ' ');
-                        sb_u(s, d->fields[p].v.u);
+                        sb_u(s, dissect_field_u(&d->fields[p]));
                     }
                 }
             }
@@ -269,8 +269,8 @@ static void dns_info(struct sbuf *s, const struct dissection *d)
             int c = dissect_find_field(d, FLD_DNS_QRY_CLASS, i);
             if (printed++) sb_ch(s, ',');
             sb_ch(s, ' ');
-            sb_str(s, dns_type_name(t >= 0 ? (unsigned)d->fields[t].v.u : 0, tmp, sizeof tmp));
-            unsigned cls = c >= 0 ? (unsigned)d->fields[c].v.u : 1;
+            sb_str(s, dns_type_name(t >= 0 ? dissect_field_u(&d->fields[t]) : 0, tmp, sizeof tmp));
+            unsigned cls = c >= 0 ? dissect_field_u(&d->fields[c]) : 1;
             if (d->top == DP_MDNS || dissect_has_proto(d, DP_MDNS)) {
                 if ((cls & 0x7fff) != 1) {
                     sb_str(s, " (Class ");
@@ -286,7 +286,7 @@ static void dns_info(struct sbuf *s, const struct dissection *d)
                 }
             }
             sb_str(s, "? ");
-            dns_name_dot(s, d, d->fields[i].v.s);
+            dns_name_dot(s, d, dissect_field_str(&d->fields[i]));
         }
     }
 }
@@ -360,7 +360,7 @@ static void tcp_info(struct sbuf *s, struct print_ctx *ctx, const struct dissect
         const char *name = NULL;
         switch (f->id) {
         case FLD_TCP_OPTION_KIND:
-            switch (f->v.u) {
+            switch (dissect_field_u(f)) {
             case 0:
                 name = "eol";
                 break;
@@ -409,7 +409,7 @@ static void tcp_info(struct sbuf *s, struct print_ctx *ctx, const struct dissect
         opened = true;
         if (!name) {
             sb_str(s, "unknown-");
-            sb_u(s, f->v.u);
+            sb_u(s, dissect_field_u(f));
             continue;
         }
         sb_str(s, name);
@@ -417,18 +417,18 @@ static void tcp_info(struct sbuf *s, struct print_ctx *ctx, const struct dissect
         case FLD_TCP_OPT_MSS:
         case FLD_TCP_OPT_WSCALE:
             sb_ch(s, ' ');
-            sb_u(s, f->v.u);
+            sb_u(s, dissect_field_u(f));
             break;
         case FLD_TCP_OPT_TSVAL:
             sb_str(s, " val ");
-            sb_u(s, f->v.u);
+            sb_u(s, dissect_field_u(f));
             if (i + 1 < d->nfields && d->fields[i + 1].id == FLD_TCP_OPT_TSECR) {
                 sb_str(s, " ecr ");
-                sb_u(s, d->fields[i + 1].v.u);
+                sb_u(s, dissect_field_u(&d->fields[i + 1]));
             }
             break;
         case FLD_TCP_OPTION_KIND:
-            if (f->v.u == 5) {
+            if (dissect_field_u(f) == 5) {
                 unsigned n = 0;
                 for (unsigned j = i + 1;
                      j + 1 < d->nfields && d->fields[j].id == FLD_TCP_OPT_SACK_LE &&
@@ -439,7 +439,8 @@ static void tcp_info(struct sbuf *s, struct print_ctx *ctx, const struct dissect
                 sb_u(s, n);
                 sb_ch(s, ' ');
                 for (unsigned j = i + 1, k = 0; k < n; j += 2, k++) {
-                    uint32_t le = (uint32_t)d->fields[j].v.u, re = (uint32_t)d->fields[j + 1].v.u;
+                    uint32_t le = dissect_field_u(&d->fields[j]),
+                             re = dissect_field_u(&d->fields[j + 1]);
                     if (rel) le -= back, re -= back;
                     sb_ch(s, '{');
                     sb_u(s, le);
@@ -532,18 +533,18 @@ static void icmp_info(struct sbuf *s, const struct dissection *d)
         int dst = inner_field(d, FLD_IP_DST), proto = inner_field(d, FLD_IP_PROTO);
         int up = inner_field(d, FLD_UDP_DSTPORT), tp = inner_field(d, FLD_TCP_DSTPORT);
         if (m->icmp_code == 3 && dst >= 0 && (up >= 0 || tp >= 0)) {
-            sb_ip4(s, d->fields[dst].v.b);
+            sb_ip4(s, dissect_field_bytes(d, &d->fields[dst]));
             sb_str(s, up >= 0 ? " udp port " : " tcp port ");
-            sb_u(s, d->fields[up >= 0 ? up : tp].v.u);
+            sb_u(s, dissect_field_u(&d->fields[up >= 0 ? up : tp]));
             sb_str(s, " unreachable");
         } else if (m->icmp_code == 2 && dst >= 0 && proto >= 0) {
-            sb_ip4(s, d->fields[dst].v.b);
+            sb_ip4(s, dissect_field_bytes(d, &d->fields[dst]));
             sb_str(s, " protocol ");
-            sb_u(s, d->fields[proto].v.u);
+            sb_u(s, dissect_field_u(&d->fields[proto]));
             sb_str(s, " unreachable");
         } else if ((m->icmp_code == 0 || m->icmp_code == 1) && dst >= 0) {
             sb_str(s, m->icmp_code == 0 ? "net " : "host ");
-            sb_ip4(s, d->fields[dst].v.b);
+            sb_ip4(s, dissect_field_bytes(d, &d->fields[dst]));
             sb_str(s, " unreachable");
         } else {
             sb_str(s, "unreachable, code ");
@@ -579,7 +580,7 @@ static void icmp6_info(struct sbuf *s, const struct dissection *d)
         sb_str(s, "packet too big");
         if ((t = dissect_find_field(d, FLD_ICMPV6_MTU, 0)) >= 0) {
             sb_str(s, ", mtu ");
-            sb_u(s, d->fields[t].v.u);
+            sb_u(s, dissect_field_u(&d->fields[t]));
         }
         break;
     case 3:
@@ -601,16 +602,16 @@ static void icmp6_info(struct sbuf *s, const struct dissection *d)
             sb_str(s, "multicast listener query v2");
             if ((t = dissect_find_field(d, FLD_ICMPV6_MLD_ADDR, 0)) >= 0) {
                 sb_str(s, " [gaddr ");
-                sb_ip6(s, d->fields[t].v.b);
+                sb_ip6(s, dissect_field_bytes(d, &d->fields[t]));
                 sb_ch(s, ']');
             }
         } else {
             sb_str(s, "multicast listener query");
             if ((t = dissect_find_field(d, FLD_ICMPV6_MLD_ADDR, 0)) >= 0) {
                 sb_str(s, " max resp delay: ");
-                sb_u(s, d->fields[t - 1].v.u);
+                sb_u(s, dissect_field_u(&d->fields[t - 1]));
                 sb_str(s, " addr: ");
-                sb_ip6(s, d->fields[t].v.b);
+                sb_ip6(s, dissect_field_bytes(d, &d->fields[t]));
             }
         }
         break;
@@ -630,14 +631,14 @@ static void icmp6_info(struct sbuf *s, const struct dissection *d)
         sb_str(s, "neighbor solicitation");
         if ((t = dissect_find_field(d, FLD_ICMPV6_ND_NS_TARGET, 0)) >= 0) {
             sb_str(s, ", who has ");
-            sb_ip6(s, d->fields[t].v.b);
+            sb_ip6(s, dissect_field_bytes(d, &d->fields[t]));
         }
         break;
     case 136:
         sb_str(s, "neighbor advertisement");
         if ((t = dissect_find_field(d, FLD_ICMPV6_ND_NA_TARGET, 0)) >= 0) {
             sb_str(s, ", tgt is ");
-            sb_ip6(s, d->fields[t].v.b);
+            sb_ip6(s, dissect_field_bytes(d, &d->fields[t]));
         }
         break;
     case 137:
@@ -647,7 +648,7 @@ static void icmp6_info(struct sbuf *s, const struct dissection *d)
         sb_str(s, "multicast listener report v2");
         if ((t = dissect_find_field(d, FLD_ICMPV6_MLDR_RECORDS, 0)) >= 0) {
             sb_str(s, ", ");
-            sb_u(s, d->fields[t].v.u);
+            sb_u(s, dissect_field_u(&d->fields[t]));
             sb_str(s, " group record(s)");
         }
         break;
@@ -780,9 +781,9 @@ static void info(struct sbuf *s, struct print_ctx *ctx, const struct dissection 
             sb_str(s, "ESP");
             if (spi >= 0 && seq >= 0) {
                 sb_str(s, "(spi=0x");
-                sb_hex(s, d->fields[spi].v.u, 8);
+                sb_hex(s, dissect_field_u(&d->fields[spi]), 8);
                 sb_str(s, ",seq=0x");
-                sb_hex(s, d->fields[seq].v.u, 1);
+                sb_hex(s, dissect_field_u(&d->fields[seq]), 1);
                 sb_str(s, "), length ");
                 sb_u(s, m->payload_len + (m->payload_offset - m->l4_offset));
             }
@@ -793,7 +794,7 @@ static void info(struct sbuf *s, struct print_ctx *ctx, const struct dissection 
         sb_u(s, m->ip_proto);
         sb_ch(s, ' ');
         int hl = dissect_find_field(d, FLD_IP_HDR_LEN, 0);
-        uint32_t h = m->ip_version == 6 ? 40 : hl >= 0 ? (uint32_t)d->fields[hl].v.u : 20;
+        uint32_t h = m->ip_version == 6 ? 40 : hl >= 0 ? dissect_field_u(&d->fields[hl]) : 20;
         sb_u(s, m->ip_len > h ? m->ip_len - h : 0);
         return;
     }
@@ -818,7 +819,7 @@ static void info(struct sbuf *s, struct print_ctx *ctx, const struct dissection 
         sb_str(s, "LLC");
         if (f >= 0) {
             sb_str(s, ", dsap 0x");
-            sb_hex(s, d->fields[f].v.u, 2);
+            sb_hex(s, dissect_field_u(&d->fields[f]), 2);
         }
     } else {
         sb_str(s, dissect_proto_name(d->top));

@@ -4,7 +4,8 @@
  * (meta, layers, events, fields byte for byte, pool) and give the very summary line the
  * analyzer's own dissection gives (the Packets tab derives its rows from the record), and damaged
  * records (every cut, flipped bytes) are rejected or unpacked to something every formatter can
- * run on, never read out of bounds (this runs under ASan and UBSan in scripts/test). Viewers
+ * run on, never read out of bounds (this runs under ASan and UBSan in scripts/test); a meta
+ * string or a MAC/IPv6 value pointing past the copied pool is rejected. Viewers
  * unpack records from a segment they do not trust.
  */
 #include <criterion/criterion.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "analyzer/detail.h"
+#include "pkt.h"
 
 static struct dissection d, back;
 static uint8_t rec[DETAIL_MAX_BYTES];
@@ -99,6 +101,12 @@ static void round_trip(const char *file, unsigned long n)
     char what[512];
     snprintf(what, sizeof what, "%s frame %lu", file, n);
     assert_same(&d, &back, what);
+    /* d_bytes puts an address where its length says, readers look where its format says. */
+    for (unsigned i = 0; i < d.nfields; i++) {
+        size_t alen = dissect_fmt_addr_len(dissect_field_info(d.fields[i].id)->fmt);
+        cr_assert(!alen || d.fields[i].length == alen, "%s: field %u (%s) is %u bytes", what, i,
+                  dissect_field_info(d.fields[i].id)->name, d.fields[i].length);
+    }
 }
 
 Test(detail, every_corpus_frame_comes_back_identical)
@@ -125,9 +133,11 @@ static void damage(const char *file, unsigned long n)
         memcpy(copy, rec, len);
         copy[x % len] ^= (uint8_t)(1u << (x >> 40) % 8);
         if (detail_decode(copy, len, &back, NULL)) { /* accepted: everything in it is in range */
+            char text[256];
             for (unsigned i = 0; i < back.nfields; i++) {
                 cr_assert_lt(back.fields[i].id, FLD_COUNT);
                 cr_assert_lt(back.fields[i].layer, back.nlayers ? back.nlayers : 1);
+                dissect_field_text(&back, &back.fields[i], text, sizeof text); /* ASan reads */
             }
             struct dissect_summary sum; /* what the Packets tab does with it (UBSan watches) */
             dissect_summary(&back, &sum);
@@ -183,4 +193,55 @@ Test(detail, meta_that_lies_is_rejected_or_repaired)
     uint8_t raw;
     memcpy(&raw, (const uint8_t *)&back.m + offsetof(struct dissect_meta, has_dns), 1);
     cr_assert_eq(raw, 1);
+}
+
+/* Where field i's value sits in x's packed record. */
+static size_t packed_value_at(const struct dissection *x, unsigned i)
+{
+    return sizeof(struct detail_hdr) + sizeof(struct dissect_meta) +
+           x->nlayers * sizeof(struct dissect_layer) +
+           x->nevents * sizeof(struct dissect_event_rec) + i * sizeof(struct dissect_field) +
+           offsetof(struct dissect_field, v);
+}
+
+/*
+ * A MAC or IPv6 field's value is an offset into the pool: a record whose offset leaves the
+ * copied pool (by one byte, at its end, or so far that offset + size wraps 32 bits) is rejected;
+ * the last offset that fits is accepted and read from there.
+ */
+Test(detail, address_offset_past_the_pool_is_rejected)
+{
+    struct pkt udp = pk_udp(40000, 40001, "x", 1);
+    struct pkt ip = pk_ipv6(17, 64, &udp);
+    struct pkt e = pk_eth(0x86dd, &ip);
+    dissect_frame(&d, DISSECT_DLT_EN10MB, e.b, (uint32_t)e.n, (uint32_t)e.n);
+    uint32_t len = detail_encode(&d, rec, sizeof rec);
+    cr_assert(len > 0 && detail_decode(rec, len, &back, NULL),
+              "the frame's own record is rejected");
+    unsigned macs = 0, ip6s = 0;
+    uint8_t *copy = malloc(len); /* exact size: ASan sees any over-read */
+    for (unsigned i = 0; i < d.nfields; i++) {
+        enum dissect_fmt fmt = dissect_field_info(d.fields[i].id)->fmt;
+        if (fmt != DF_MAC && fmt != DF_IPV6) continue;
+        macs += fmt == DF_MAC;
+        ip6s += fmt == DF_IPV6;
+        uint32_t n = (uint32_t)dissect_fmt_addr_len(fmt);
+        cr_assert_geq(d.pool_used, n);
+        const uint32_t bad[] = {d.pool_used - n + 1u, d.pool_used, UINT32_MAX - n + 1u};
+        for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+            memcpy(copy, rec, len);
+            memcpy(copy + packed_value_at(&d, i), &bad[k], sizeof bad[k]);
+            cr_assert(!detail_decode(copy, len, &back, NULL), "%s at pool offset %u of %u accepted",
+                      dissect_field_info(d.fields[i].id)->name, bad[k], d.pool_used);
+        }
+        uint32_t last = d.pool_used - n;
+        memcpy(copy, rec, len);
+        memcpy(copy + packed_value_at(&d, i), &last, sizeof last);
+        cr_assert(detail_decode(copy, len, &back, NULL), "%s at the last offset that fits rejected",
+                  dissect_field_info(d.fields[i].id)->name);
+        cr_assert_eq(dissect_field_bytes(&back, &back.fields[i]),
+                     (const uint8_t *)back.pool + last);
+    }
+    free(copy);
+    cr_assert(macs == 2 && ip6s == 2, "%u MAC and %u IPv6 fields", macs, ip6s);
 }
