@@ -264,3 +264,30 @@ bool shm_summary_decode(const uint8_t *buf, uint32_t len, struct shm_summary_vie
     }
     return true;
 }
+
+enum shm_read_result shm_string_text(const struct shm_ring *frames, struct shm_string_frame *fc,
+                                     const struct shm_record *meta, const void *payload, char *text,
+                                     uint32_t *len)
+{
+    struct shm_string_ref ref;
+    if (meta->len != sizeof ref) return SHM_READ_CORRUPT;
+    memcpy(&ref, payload, sizeof ref);
+    if (ref.len > SHM_STRING_MAX) return SHM_READ_CORRUPT;
+    if (!fc->held || fc->meta.seq != meta->aux) {
+        enum shm_read_result r =
+            shm_ring_read(frames, meta->aux, &fc->meta, fc->bytes, fc->bufsize);
+        fc->held = r == SHM_READ_OK;
+        if (r == SHM_READ_GONE) return SHM_READ_GONE;
+        /* A frame not captured yet (AGAIN) cannot be the one the string came from. */
+        if (r != SHM_READ_OK) return SHM_READ_CORRUPT;
+    }
+    /* The frame's own sequence and stamp, not just its slot: a record naming the wrong frame
+     * must not show another frame's bytes as its text. */
+    const struct shm_record *f = &fc->meta;
+    if (f->seq != meta->aux || f->ts_ns != meta->ts_ns) return SHM_READ_CORRUPT;
+    if (ref.offset > f->len || ref.len > f->len - ref.offset) return SHM_READ_CORRUPT;
+    memcpy(text, fc->bytes + ref.offset, ref.len);
+    text[ref.len] = '\0';
+    *len = ref.len;
+    return SHM_READ_OK;
+}

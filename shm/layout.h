@@ -301,6 +301,16 @@ struct shm_pkt_summary {
     uint8_t pad[3];
 };
 
+/*
+ * A strings ring record (aux = frame sequence, ts_ns = that frame's timestamp, wire_len = offset):
+ * where a printable run lies in the frame's captured bytes in segment 1. The text is not copied:
+ * a reader slices it out of the frame, and a string whose frame has left the frame ring is gone.
+ */
+struct shm_string_ref {
+    uint32_t offset; /* of the run's first byte in the frame */
+    uint32_t len;    /* bytes in the run, at most SHM_STRING_MAX */
+};
+
 /* Segment 2: analyzer state, counters, then the summary, detail and strings rings and tables. */
 struct shm_analysis_hdr {
     struct shm_seg_hdr seg;
@@ -335,8 +345,10 @@ struct shm_analysis_hdr {
     _Atomic uint64_t event_counts[SHM_EVENT_SLOTS];
     _Alignas(SHM_CACHELINE) struct shm_ring_hdr summary; /* seq = frame seq */
     _Alignas(SHM_CACHELINE) struct shm_ring_hdr detail;  /* seq = frame seq; full dissection */
-    _Alignas(SHM_CACHELINE) struct shm_ring_hdr strings; /* aux = frame seq, wire_len = offset */
+    _Alignas(SHM_CACHELINE) struct shm_ring_hdr strings; /* struct shm_string_ref records */
 };
+
+_Static_assert(sizeof(struct shm_string_ref) == 8, "a string reference is two words");
 
 _Static_assert(sizeof(struct shm_flow) % SHM_CACHELINE == 0, "flow slots are whole lines");
 _Static_assert(sizeof(struct shm_analysis_hdr) <= SHM_HDR_SIZE, "analysis header fits its page");
