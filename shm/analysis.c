@@ -115,7 +115,7 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     h->series_count = SHM_SERIES_SECONDS;
     struct shm_ring tmp;
     struct shm_ring_hdr *hdrs[3] = {&h->summary, &h->detail, &h->strings};
-    const uint64_t max_rec[3] = {SHM_SUMMARY_MAX, SHM_DETAIL_MAX, SHM_STRING_MAX};
+    const uint64_t max_rec[3] = {SHM_SUMMARY_MAX, SHM_DETAIL_MAX, sizeof(struct shm_string_ref)};
     const uint32_t typical[3] = {SHM_SUMMARY_TYPICAL, SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
     for (int i = 0; i < 3; i++) {
         if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],

@@ -20,7 +20,7 @@ struct shm_analysis_config {
 
 #define SHM_ANALYSIS_DEFAULT_SUMMARY (24ull << 20)
 #define SHM_ANALYSIS_DEFAULT_DETAIL  (32ull << 20)
-#define SHM_ANALYSIS_DEFAULT_STRINGS (4ull << 20)
+#define SHM_ANALYSIS_DEFAULT_STRINGS (2560ull << 10) /* 32768 string references */
 #define SHM_ANALYSIS_DEFAULT_FLOWS   8192u
 
 /* Largest summary record (fixed part + four strings) and detail record; longest string (a longer
@@ -31,12 +31,12 @@ struct shm_analysis_config {
 
 /*
  * The record sizes each ring's descriptors are counted for (shm_ring_geometry), as measured on
- * the bench's mixed traffic: a summary averages ~113 bytes, a dissection ~1 KiB, a string ~115
- * (HTTP header lines and text bodies are shorter: 64 keeps room for those).
+ * the bench's mixed traffic: a summary averages ~113 bytes, a dissection ~1 KiB. A string record
+ * is always one reference (a descriptor and 16 bytes of data).
  */
 #define SHM_SUMMARY_TYPICAL 112u
 #define SHM_DETAIL_TYPICAL  1024u
-#define SHM_STRING_TYPICAL  64u
+#define SHM_STRING_TYPICAL  ((uint32_t)sizeof(struct shm_string_ref))
 
 struct shm_analysis {
     struct shm_segment seg;
