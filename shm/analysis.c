@@ -112,7 +112,7 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     h->series_count = SHM_SERIES_SECONDS;
     struct shm_ring tmp;
     struct shm_ring_hdr *hdrs[NRINGS] = {&h->detail, &h->strings};
-    const uint64_t max_rec[NRINGS] = {SHM_DETAIL_MAX, SHM_STRING_MAX};
+    const uint64_t max_rec[NRINGS] = {SHM_DETAIL_MAX, sizeof(struct shm_string_ref)};
     const uint32_t typical[NRINGS] = {SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
     for (int i = 0; i < NRINGS; i++) {
         if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],
@@ -226,4 +226,31 @@ bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_seri
         if (!seqlock_read_retry(&b->lock, v)) return out->sec != 0;
     }
     return false;
+}
+
+enum shm_read_result shm_string_text(const struct shm_ring *frames, struct shm_string_frame *fc,
+                                     const struct shm_record *meta, const void *payload, char *text,
+                                     uint32_t *len)
+{
+    struct shm_string_ref ref;
+    if (meta->len != sizeof ref) return SHM_READ_CORRUPT;
+    memcpy(&ref, payload, sizeof ref);
+    if (ref.len > SHM_STRING_MAX) return SHM_READ_CORRUPT;
+    if (!fc->held || fc->meta.seq != meta->aux) {
+        enum shm_read_result r =
+            shm_ring_read(frames, meta->aux, &fc->meta, fc->bytes, fc->bufsize);
+        fc->held = r == SHM_READ_OK;
+        if (r == SHM_READ_GONE) return SHM_READ_GONE;
+        /* A frame not captured yet (AGAIN) cannot be the one the string came from. */
+        if (r != SHM_READ_OK) return SHM_READ_CORRUPT;
+    }
+    /* The frame's own sequence and stamp, not just its slot: a record naming the wrong frame
+     * must not show another frame's bytes as its text. */
+    const struct shm_record *f = &fc->meta;
+    if (f->seq != meta->aux || f->ts_ns != meta->ts_ns) return SHM_READ_CORRUPT;
+    if (ref.offset > f->len || ref.len > f->len - ref.offset) return SHM_READ_CORRUPT;
+    memcpy(text, fc->bytes + ref.offset, ref.len);
+    text[ref.len] = '\0';
+    *len = ref.len;
+    return SHM_READ_OK;
 }

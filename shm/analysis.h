@@ -20,21 +20,21 @@ struct shm_analysis_config {
 };
 
 #define SHM_ANALYSIS_DEFAULT_DETAIL  (56ull << 20)
-#define SHM_ANALYSIS_DEFAULT_STRINGS (4ull << 20)
+#define SHM_ANALYSIS_DEFAULT_STRINGS (2560ull << 10) /* 32768 string references */
 #define SHM_ANALYSIS_DEFAULT_FLOWS   8192u
 
-/* Largest detail record and string record. */
+/* Largest detail record; longest string (a longer printable run is cut into pieces of this
+ * length). */
 #define SHM_DETAIL_MAX (16u * 1024u)
 #define SHM_STRING_MAX 512u
 
 /*
  * The record sizes each ring's descriptors are counted for (shm_ring_geometry), as measured on
  * the bench's mixed traffic: a dissection ~820 bytes (30 fields of 16 bytes, the meta block,
- * layers and pool), a string ~115 (HTTP header lines and text bodies are shorter: 64 keeps room
- * for those).
+ * layers and pool). A string record is always one reference (a descriptor and 16 bytes of data).
  */
 #define SHM_DETAIL_TYPICAL 832u
-#define SHM_STRING_TYPICAL 64u
+#define SHM_STRING_TYPICAL ((uint32_t)sizeof(struct shm_string_ref))
 
 struct shm_analysis {
     struct shm_segment seg;
@@ -89,5 +89,33 @@ struct shm_flow_rates shm_flow_rates_at(const struct shm_flow *f, uint64_t now_s
 
 /* Copies series bucket idx likewise; false when unused or never stable. */
 bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_series_bucket *out);
+
+/* ---- string records ------------------------------------------------------------------------ */
+
+/*
+ * A reader's copy of the frame its last string came from. A frame's strings are next to each
+ * other in the ring, and each would otherwise copy the whole frame again. bytes is the caller's
+ * buffer of bufsize bytes (SHM_FRAME_MAX holds any frame); set held to false to start, and again
+ * when the frame segment changes.
+ */
+struct shm_string_frame {
+    uint8_t *bytes;
+    size_t bufsize;
+    struct shm_record meta; /* of the frame in bytes, while held */
+    bool held;
+};
+
+/*
+ * Reader: the text of a strings ring record (meta and payload as shm_ring_read() copied them),
+ * sliced out of its frame, read from the frame ring frames into fc unless fc holds it already.
+ * On SHM_READ_OK, text (SHM_STRING_MAX + 1 bytes) holds the *len bytes of the string and a NUL.
+ * Every part is untrusted: the payload must be one struct shm_string_ref of at most
+ * SHM_STRING_MAX bytes inside the frame's captured bytes, and the frame must be the one the
+ * record names (sequence aux, timestamp ts_ns), or the result is SHM_READ_CORRUPT. A frame no
+ * longer in the frame ring gives SHM_READ_GONE.
+ */
+enum shm_read_result shm_string_text(const struct shm_ring *frames, struct shm_string_frame *fc,
+                                     const struct shm_record *meta, const void *payload, char *text,
+                                     uint32_t *len);
 
 #endif

@@ -24,8 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_MAGIC            0x3154415252434b50ull /* "PKCRRAT1" little-endian */
-#define SHM_LAYOUT_VERSION   2u /* 2: no summary ring; summaries come from the detail record */
+#define SHM_MAGIC 0x3154415252434b50ull /* "PKCRRAT1" little-endian */
+#define SHM_LAYOUT_VERSION                                                                         \
+    2u /* 2: no summary ring (rows come from the detail record), strings are references into       \
+          frames */
 #define SHM_HDR_SIZE         4096u
 #define SHM_CACHELINE        64u
 #define SHM_SESSION_MAX      64u
@@ -288,6 +290,16 @@ struct shm_analysis_names {
 #define SHM_PKT_MALFORMED 0x01 /* at least one invalid-header event */
 #define SHM_PKT_TRUNCATED 0x02 /* the capture ended inside a header */
 
+/*
+ * A strings ring record (aux = frame sequence, ts_ns = that frame's timestamp, wire_len = offset):
+ * where a printable run lies in the frame's captured bytes in segment 1. The text is not copied:
+ * a reader slices it out of the frame, and a string whose frame has left the frame ring is gone.
+ */
+struct shm_string_ref {
+    uint32_t offset; /* of the run's first byte in the frame */
+    uint32_t len;    /* bytes in the run, at most SHM_STRING_MAX */
+};
+
 /* Segment 2: analyzer state, counters, then the detail and strings rings and tables. */
 struct shm_analysis_hdr {
     struct shm_seg_hdr seg;
@@ -321,8 +333,10 @@ struct shm_analysis_hdr {
     _Atomic uint64_t proto_packets[SHM_PROTO_SLOTS];
     _Atomic uint64_t event_counts[SHM_EVENT_SLOTS];
     _Alignas(SHM_CACHELINE) struct shm_ring_hdr detail;  /* seq = frame seq; full dissection */
-    _Alignas(SHM_CACHELINE) struct shm_ring_hdr strings; /* aux = frame seq, wire_len = offset */
+    _Alignas(SHM_CACHELINE) struct shm_ring_hdr strings; /* struct shm_string_ref records */
 };
+
+_Static_assert(sizeof(struct shm_string_ref) == 8, "a string reference is two words");
 
 _Static_assert(sizeof(struct shm_flow) % SHM_CACHELINE == 0, "flow slots are whole lines");
 _Static_assert(sizeof(struct shm_analysis_hdr) <= SHM_HDR_SIZE, "analysis header fits its page");

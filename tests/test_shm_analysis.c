@@ -1,6 +1,8 @@
 /*
  * test_shm_analysis.c — segment 2: creation and read-only attach, seqlocked flow and series
- * slots, and hostile bytes (geometry outside the segment) rejected with a message.
+ * slots, and hostile bytes (geometry outside the segment) rejected with a message; string
+ * references read through their frames in segment 1 (outside the frame, too long or naming
+ * another frame: refused; frame overwritten: gone).
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -145,4 +147,129 @@ Test(analysis_default, each_ring_keeps_most_of_what_its_area_could_hold)
                       (unsigned long long)kept, (unsigned long long)ideal);
     }
     shm_analysis_close(&D, true);
+}
+
+/* ---- string references --------------------------------------------------------------------- */
+
+static struct shm_frames F;
+static uint8_t frame_copy[SHM_FRAME_MAX];
+
+static void make_frames(void)
+{
+    char err[SHM_ERR_MAX];
+    test_session_name(session, sizeof session, "strings");
+    cr_assert_eq(shm_frames_create(&F, session, 1 << 20, (gid_t)-1, err, sizeof err), 0, "%s", err);
+}
+
+static void close_frames(void)
+{
+    shm_frames_close(&F, true);
+}
+
+TestSuite(string_ref, .init = make_frames, .fini = close_frames);
+
+/* Appends a frame of len bytes: "TEXT-<seq>" at offset 20 in zero bytes, stamped 1000 + seq. */
+static uint64_t append_frame(uint32_t len)
+{
+    static uint8_t f[SHM_STRING_MAX + 64];
+    cr_assert_leq(len, sizeof f);
+    uint64_t seq = shm_ring_write_seq(&F.ring);
+    snprintf((char *)f + 20, 32, "TEXT-%llu", (unsigned long long)seq);
+    struct shm_record m = {.len = len, .wire_len = len, .ts_ns = 1000 + seq};
+    cr_assert_eq(shm_ring_append(&F.ring, &m, f), seq);
+    return seq;
+}
+
+/* The string record the analyzer would write for [offset, offset + len) of frame seq. */
+static struct shm_record string_record(uint64_t seq, uint32_t offset, uint32_t len,
+                                       struct shm_string_ref *ref)
+{
+    *ref = (struct shm_string_ref){offset, len};
+    struct shm_record m = {.len = sizeof *ref, .ts_ns = 1000 + seq, .wire_len = offset, .aux = seq};
+    return m;
+}
+
+static enum shm_read_result text_of(const struct shm_record *m, const struct shm_string_ref *ref,
+                                    char *text, uint32_t *len)
+{
+    struct shm_string_frame fc = {.bytes = frame_copy, .bufsize = sizeof frame_copy}; /* empty */
+    return shm_string_text(&F.ring, &fc, m, ref, text, len);
+}
+
+Test(string_ref, the_text_is_the_run_of_its_frame)
+{
+    uint64_t seq = append_frame(64);
+    struct shm_string_ref ref;
+    struct shm_record m = string_record(seq, 20, 6, &ref);
+    char text[SHM_STRING_MAX + 1];
+    uint32_t len = 0;
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_eq(len, 6);
+    cr_assert_str_eq(text, "TEXT-0");
+    m = string_record(seq, 0, 64, &ref); /* the whole frame is inside it */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_eq(len, 64);
+}
+
+Test(string_ref, a_reference_beyond_its_frames_captured_bytes_is_refused)
+{
+    uint64_t seq = append_frame(40); /* caplen 40 */
+    const struct shm_string_ref bad[] = {
+        {20, 21},         /* ends one byte past the frame */
+        {41, 0},          /* starts past it */
+        {36, UINT32_MAX}, /* offset + len wraps around */
+        {UINT32_MAX, 2},
+    };
+    char text[SHM_STRING_MAX + 1];
+    uint32_t len;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct shm_string_ref ref;
+        struct shm_record m = string_record(seq, 0, 0, &ref);
+        ref = bad[i];
+        cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT, "case %zu accepted", i);
+    }
+    struct shm_string_ref ref;
+    struct shm_record m = string_record(seq, 20, 20, &ref); /* ends exactly at the frame's end */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+}
+
+Test(string_ref, a_record_that_lies_about_its_size_or_frame_is_refused)
+{
+    uint64_t seq = append_frame(SHM_STRING_MAX + 40);
+    char text[SHM_STRING_MAX + 1];
+    uint32_t len;
+    struct shm_string_ref ref;
+    struct shm_record m = string_record(seq, 0, SHM_STRING_MAX, &ref);
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    m = string_record(seq, 0, SHM_STRING_MAX + 1, &ref); /* inside the frame, but too long */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
+    m = string_record(seq, 20, 6, &ref);
+    m.len = 4; /* a payload that is not one reference */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
+    m = string_record(seq, 20, 6, &ref);
+    m.ts_ns++; /* another frame under the same sequence */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
+    m = string_record(seq + 1, 20, 6, &ref); /* a frame not captured yet */
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
+}
+
+Test(string_ref, a_string_whose_frame_was_overwritten_is_gone)
+{
+    uint64_t first = append_frame(64);
+    struct shm_string_ref ref;
+    struct shm_record m = string_record(first, 20, 6, &ref);
+    char text[SHM_STRING_MAX + 1];
+    uint32_t len;
+    /* A copy of the frame taken while it was in the ring still serves its strings. */
+    struct shm_string_frame held = {.bytes = frame_copy, .bufsize = sizeof frame_copy};
+    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_OK);
+    uint64_t second = append_frame(64);
+    while (shm_ring_oldest(&F.ring) <= second) append_frame(200);
+    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_GONE);
+    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_str_eq(text, "TEXT-0");
+    /* ... and is let go for a frame that is gone. */
+    m = string_record(second, 20, 6, &ref);
+    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_GONE);
+    cr_assert_not(held.held);
 }

@@ -3,12 +3,14 @@
  * number and the offset in the frame; typing (or `/`) searches as you type; Enter jumps to the
  * packet.
  *
- * Rows are records of the analysis segment's strings ring (payload = the string, aux = frame
- * sequence, wire_len = offset). Without a search the view is the ring's range and a refresh
- * reads only the visible records. A search works like the packet filter: each record is tested
- * at most once (case-insensitive substring), matches are cached in a seqlist sized to the
- * ring's descriptors, new records are tested as they arrive, and a big backlog is worked off
- * under a time budget per refresh.
+ * Rows are records of the analysis segment's strings ring (aux = frame sequence, wire_len =
+ * offset, payload = where the string lies in its frame). The text is read from the frame in
+ * segment 1 (shm_string_text), and the last frame read is kept: a frame's strings are next to each
+ * other. A string whose frame the frame ring has overwritten shows as such and matches no search.
+ * Without a search the view is the ring's range and a refresh reads only the visible records. A
+ * search works like the packet filter: each record is tested at most once (case-insensitive
+ * substring), matches are cached in a seqlist sized to the ring's descriptors, new records are
+ * tested as they arrive, and a big backlog is worked off under a time budget per refresh.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -19,7 +21,8 @@
 #include "viewer/tab.h"
 
 #define SEARCH_BUDGET_NS (4ull * 1000000ull)
-#define STR_BUF          4096
+
+static uint8_t frame_copy[SHM_FRAME_MAX];
 
 static struct {
     char q[SHM_FILTER_MAX];
@@ -29,11 +32,25 @@ static struct {
     uint64_t sel;
     bool have_sel, follow;
     int sel_row, page;
-} st = {.follow = true, .page = 10};
+    struct shm_string_frame frame; /* the frame the last string was read from */
+} st = {.follow = true, .page = 10, .frame = {.bytes = frame_copy, .bufsize = sizeof frame_copy}};
+
+/* String record seq: its descriptor in *m, and in text (SHM_STRING_MAX + 1 bytes) its *len bytes
+ * read from its frame. *have_rec says whether the record was read (its frame may still be gone). */
+static enum shm_read_result string_read(struct vw *v, uint64_t seq, struct shm_record *m,
+                                        char *text, uint32_t *len, bool *have_rec)
+{
+    struct shm_string_ref ref;
+    enum shm_read_result rr = shm_ring_read(&v->a.strings, seq, m, &ref, sizeof ref);
+    *have_rec = rr == SHM_READ_OK;
+    if (rr != SHM_READ_OK) return rr;
+    return shm_string_text(&v->f.ring, &st.frame, m, &ref, text, len);
+}
 
 static void reset(struct vw *v)
 {
     seqlist_free(&st.match); /* a new analysis segment may have a differently sized ring */
+    st.frame.held = false;   /* and the frame segment may be another one */
     st.next = 0;
     st.have_sel = false;
     st.follow = true;
@@ -77,12 +94,15 @@ static void search_update(struct vw *v)
     if (st.next < oldest) st.next = oldest;
     uint64_t t0 = shm_now_mono_ns();
     unsigned n = 0;
-    static char buf[STR_BUF];
+    char text[SHM_STRING_MAX + 1];
     while (st.next < ws) {
         struct shm_record m;
-        enum shm_read_result rr = shm_ring_read(r, st.next, &m, buf, sizeof buf);
-        if (rr == SHM_READ_AGAIN) break;
-        if (rr == SHM_READ_OK && contains_ci(buf, m.len, st.q, NULL))
+        uint32_t len;
+        bool have_rec;
+        enum shm_read_result rr = string_read(v, st.next, &m, text, &len, &have_rec);
+        if (rr == SHM_READ_AGAIN) break; /* not written yet */
+        /* A string whose frame is gone (or does not hold it) is never a match. */
+        if (rr == SHM_READ_OK && contains_ci(text, len, st.q, NULL))
             seqlist_push(&st.match, st.next);
         st.next++;
         if (++n % 128 == 0 && shm_now_mono_ns() - t0 > SEARCH_BUDGET_NS) break;
@@ -145,26 +165,33 @@ static void draw(struct vw *v, int y, int h, int w)
     if (top > (int64_t)n - rows) top = (int64_t)n - rows;
     if (top < 0) top = 0;
     st.sel_row = (int)((int64_t)si - top);
-    static char buf[STR_BUF + 1];
+    char buf[SHM_STRING_MAX + 1];
     for (int r = 0; r < rows && (uint64_t)top + (uint64_t)r < n; r++) {
         uint64_t i = (uint64_t)top + (uint64_t)r;
         uint64_t seq = seqview_at(&vw_, i);
         struct shm_record m;
+        uint32_t len = 0;
+        bool have_rec;
         int yy = y + 1 + r;
         bool sel = i == si;
         int attr = sel ? screen_attr(R_SELECTED) : 0;
         if (sel) draw_fill(yy, 0, w, attr);
-        if (shm_ring_read(&v->a.strings, seq, &m, buf, STR_BUF) != SHM_READ_OK) {
+        enum shm_read_result rr = string_read(v, seq, &m, buf, &len, &have_rec);
+        if (!have_rec) {
             draw_text(yy, 0, w, "      -        (string no longer in the ring)", attr);
             continue;
         }
-        buf[m.len] = 0;
         char pre[48];
         snprintf(pre, sizeof pre, "%7llu %6u  ", (unsigned long long)m.aux + 1, m.wire_len);
         int x = draw_text(yy, 0, w, pre, attr);
+        if (rr != SHM_READ_OK) {
+            draw_text(yy, x, w - x,
+                      rr == SHM_READ_GONE ? "(frame overwritten)" : "(invalid reference)", attr);
+            continue;
+        }
         draw_text(yy, x, w - x, buf, attr);
         size_t at = 0;
-        if (st.searching && contains_ci(buf, m.len, st.q, &at) && (int)at < w - x) {
+        if (st.searching && contains_ci(buf, len, st.q, &at) && (int)at < w - x) {
             char part[SHM_FILTER_MAX];
             snprintf(part, sizeof part, "%.*s", (int)strlen(st.q), buf + at);
             draw_text(yy, x + (int)at, w - x - (int)at, part, screen_attr(R_HIGHLIGHT));
@@ -221,9 +248,9 @@ static int on_key(struct vw *v, int key)
     case '\r':
     case KEY_ENTER: {
         if (!st.have_sel || !v->have_a) return KR_HANDLED;
-        static char buf[STR_BUF];
+        struct shm_string_ref ref;
         struct shm_record m;
-        if (shm_ring_read(&v->a.strings, st.sel, &m, buf, sizeof buf) != SHM_READ_OK) {
+        if (shm_ring_read(&v->a.strings, st.sel, &m, &ref, sizeof ref) != SHM_READ_OK) {
             vw_message(v, "that string is no longer in the ring");
             return KR_HANDLED;
         }

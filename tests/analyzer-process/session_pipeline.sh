@@ -38,18 +38,29 @@ total=$(python3 -c "import json,sys; print(sum(sum(json.loads(l)['packets']) for
 [ "$total" -eq $N ] || fail "flows hold $total packets, expected $N"
 [ "$(wc -l < "$TMP/flows.json")" -eq 100 ] || fail "$(wc -l < "$TMP/flows.json") flows, expected 100"
 
-# Strings: the HTTP request lines and host names the generator put in payloads.
-"$DUMP" "$SESSION" strings > "$TMP/strings.tsv"
+# Strings: the HTTP request lines and host names the generator put in payloads. Their text is
+# read through their frames in segment 1, which still holds every frame: none may be gone.
+"$DUMP" "$SESSION" strings > "$TMP/strings.tsv" 2> "$TMP/strings.err"
+[ -s "$TMP/strings.err" ] && fail "strings: $(cat "$TMP/strings.err")"
+grep -qE '^[0-9]+ CORRUPT$' "$TMP/strings.tsv" && fail "corrupt string records"
 grep -q 'GET /item/' "$TMP/strings.tsv" || fail "no HTTP request line among the strings"
 grep -q 'Host: host[0-9]*.example.com' "$TMP/strings.tsv" || fail "no Host header among the strings"
-# Each string's frame and offset point at those bytes in the file (checked by ringdump-free math:
-# the frame's summary exists and the offset is inside the frame).
-python3 - "$TMP/strings.tsv" "$TMP/sum.tsv" <<'PY' || fail "string offsets outside their frames"
-import sys
-lens = {int(l.split('\t')[0]): int(l.split('\t')[4]) for l in open(sys.argv[2])}
-for line in open(sys.argv[1]):
-    seq, off, text = line.rstrip('\n').split('\t', 2)
-    assert int(off) + len(text) <= lens[int(seq)], line
+# Each string is exactly the bytes at its offset in its frame of the file.
+python3 - "$TMP/strings.tsv" "$TMP/t.pcap" <<'PY' || fail "strings differ from their frames' bytes"
+import struct, sys
+data = open(sys.argv[2], 'rb').read()
+frames, pos = [], 24 # classic little-endian pcap
+while pos + 16 <= len(data):
+    incl = struct.unpack_from('<I', data, pos + 8)[0]
+    frames.append(data[pos + 16:pos + 16 + incl])
+    pos += 16 + incl
+n = 0
+for line in open(sys.argv[1], 'rb'):
+    seq, off, text = line.rstrip(b'\n').split(b'\t', 2)
+    off = int(off)
+    assert frames[int(seq)][off:off + len(text)] == text, line
+    n += 1
+assert n > 1000, f'only {n} strings'
 PY
 
 # Capture ends: the analyzer drains and exits by itself within a second.

@@ -6,10 +6,13 @@
  *                                      Packets tab does: seq, src, dst, proto, length, info
  *   analysisdump SESSION details       one line per detail record: seq, layers, fields
  *   analysisdump SESSION flows         one JSON object per flow slot in use
- *   analysisdump SESSION strings       one line per string: frame seq, offset, text
+ *   analysisdump SESSION strings       one line per string: frame seq, offset, text (read from
+ *                                      its frame in segment 1; a string whose frame is gone is
+ *                                      left out and counted on stderr)
  *   analysisdump SESSION offset FIELD  byte offset of a header field (for tests that damage it)
  *
- * It attaches read-only like a viewer and validates every record it prints.
+ * It attaches read-only like a viewer (segment 1 too, for strings) and validates every record it
+ * prints.
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -20,6 +23,7 @@
 #include "shm/analysis.h"
 
 static uint8_t buf[SHM_DETAIL_MAX];
+static uint8_t frame_copy[SHM_FRAME_MAX];
 
 static void dump_counters(const struct shm_analysis *a)
 {
@@ -94,13 +98,43 @@ static void dump_flows(const struct shm_analysis *a)
     }
 }
 
-static void dump_strings(const struct shm_analysis *a)
+/* Each string's text comes from its frame in segment 1 (the strings ring holds references). */
+static int dump_strings(const struct shm_analysis *a, const char *session)
 {
+    struct shm_frames f;
+    char err[SHM_ERR_MAX];
+    if (shm_frames_attach(&f, session, err, sizeof err) != 0) {
+        fprintf(stderr, "analysisdump: %s\n", err);
+        return 1;
+    }
+    uint64_t follows = a->hdr->frames_created_ns;
+    if (follows && follows != f.hdr->seg.created_ns) {
+        fprintf(stderr, "analysisdump: the analysis follows another frame segment\n");
+        shm_frames_detach(&f);
+        return 1;
+    }
+    struct shm_string_frame fc = {.bytes = frame_copy, .bufsize = sizeof frame_copy};
     struct shm_ring_reader rd;
     shm_ring_reader_init(&rd, &a->strings, 0);
     struct shm_record m;
-    while (shm_ring_next(&rd, &m, buf, sizeof buf, 0) == SHM_READ_OK)
-        printf("%" PRIu64 "\t%u\t%.*s\n", m.aux, m.wire_len, (int)m.len, (const char *)buf);
+    struct shm_string_ref ref;
+    uint64_t gone = 0;
+    while (shm_ring_next(&rd, &m, &ref, sizeof ref, 0) == SHM_READ_OK) {
+        char text[SHM_STRING_MAX + 1];
+        uint32_t len;
+        enum shm_read_result r = shm_string_text(&f.ring, &fc, &m, &ref, text, &len);
+        if (r == SHM_READ_OK)
+            printf("%" PRIu64 "\t%u\t%.*s\n", m.aux, m.wire_len, (int)len, text);
+        else if (r == SHM_READ_GONE)
+            gone++;
+        else
+            printf("%" PRIu64 " CORRUPT\n", m.aux);
+    }
+    if (gone)
+        fprintf(stderr, "analysisdump: %" PRIu64 " strings whose frame is no longer in segment 1\n",
+                gone);
+    shm_frames_detach(&f);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -118,6 +152,7 @@ int main(int argc, char **argv)
     }
     struct shm_analysis a;
     char err[SHM_ERR_MAX];
+    int rc = 0;
     if (shm_analysis_attach(&a, argv[1], err, sizeof err) != 0) {
         fprintf(stderr, "analysisdump: %s\n", err);
         return 1;
@@ -131,9 +166,9 @@ int main(int argc, char **argv)
     else if (!strcmp(argv[2], "flows"))
         dump_flows(&a);
     else if (!strcmp(argv[2], "strings"))
-        dump_strings(&a);
+        rc = dump_strings(&a, argv[1]);
     else
         return 2;
     shm_analysis_detach(&a);
-    return 0;
+    return rc;
 }

@@ -2,7 +2,9 @@
 # A small ring (--size 2: 8192 descriptors) overrun by a live blast while one viewer sits paused
 # on the first packet and another filters: the paused viewer counts the lap (laps >= 1) and moves
 # to the oldest packet still in the ring; ring overwrites show in the status bar; the filtering
-# viewer counts only frames still in the ring; both keep responding.
+# viewer counts only frames still in the ring; both keep responding. The blast's frames carry no
+# strings, so the strings ring still holds the known capture's, whose frames are gone: Strings
+# shows them as overwritten and a search finds none of them.
 . "$(dirname "$0")/lib.sh"
 setup_veth pl
 
@@ -20,6 +22,10 @@ keys p Home
 expect p '\[paused: End/F follows\]'
 expect p '^ +1  .* TCP '
 expect p 'laps 0'
+keys f 3
+typetext f known
+expect f '^ +6 +125  X-Token: packrat-known-payload-1234'
+keys f Escape 1
 
 ip netns exec "$NSS" "$PKTSEND" -i "$IFS_" -b 80 -d 1 >"$WORK/blast.txt"
 sent=$(sed -n 's/^sent=\([0-9]*\).*/\1/p' "$WORK/blast.txt")
@@ -35,8 +41,15 @@ expect p "^ *$((oldest + 1))  " 3
 expect f 'filter: ether proto 0x88b5 \([0-9]+\)'
 n=$(screen f | sed -n 's/.*filter: ether proto 0x88b5 (\([0-9]*\)).*/\1/p')
 [ "$n" -le 8192 ] && [ "$n" -gt 1000 ] || fail "filter count $n, expected 1000..8192"
-keys p 4
+keys p 3 Home
+expect p '^ +6 +125  \(frame overwritten\)$'
+expect_not p 'X-Token'
+keys p /
+typetext p known
+expect p 'no string matches the search'
+expect p 'search: known \(0\)'
+keys p Escape 4
 expect p 'Endpoint A'
 quit_viewer p
 quit_viewer f
-echo "ok: lapped viewer counted the lap ($oldest frames overwritten), filter kept within the ring"
+echo "ok: lapped viewer counted the lap ($oldest frames overwritten), filter kept within the ring, strings of overwritten frames shown as such"
