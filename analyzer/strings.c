@@ -238,6 +238,9 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
 CPU_AVX2_TARGET static unsigned scan_avx2(const uint8_t *bytes, uint32_t from, uint32_t to,
                                           uint32_t min_len, strings_emit_fn emit, void *ctx)
 {
+    /* The default minimum as a constant: its window test becomes two shifts and ands. */
+    if (min_len == 4)
+        return scan_blocks(bytes, from, to, 4, emit, ctx, printable_mask64_avx2, run_end_avx2);
     return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2, run_end_avx2);
 }
 #endif
