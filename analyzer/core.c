@@ -71,14 +71,13 @@ static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uin
 }
 
 /*
- * A frame's strings go into the strings ring through one writer cursor: the ring's positions are
- * loaded once per frame and readers are told once (one flush), instead of a reserve and a commit
- * per string (measured: ~2.8 strings a frame in the bench's traffic). A record is a reference to
- * the run in the frame (struct shm_string_ref), not a copy of it: the text is in segment 1
- * already, and a copy (~115 bytes a string) was most of what the analyzer wrote to memory.
+ * A frame's strings go into the string table, one 32-byte entry each, and readers are told once
+ * per frame (one publish). An entry is a reference to the run in the frame, not a copy of it: the
+ * text is in segment 1 already, and a copy (~115 bytes a string) was most of what the analyzer
+ * wrote to memory.
  */
 struct string_sink {
-    struct shm_ring_cursor c;
+    struct shm_strtab *t;
     uint64_t frame_seq, ts_ns;
     unsigned count;
 };
@@ -87,12 +86,7 @@ static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t
 {
     (void)run;
     struct string_sink *s = ctx;
-    struct shm_string_ref ref = {offset, len};
-    struct shm_ring_slot sl = shm_ring_cursor_put(&s->c, sizeof ref);
-    if (!sl.dst) return;
-    memcpy(sl.dst, &ref, sizeof ref);
-    struct shm_record m = {.ts_ns = s->ts_ns, .wire_len = offset, .aux = s->frame_seq};
-    shm_ring_cursor_done(&s->c, &sl, &m);
+    shm_strtab_put(s->t, s->frame_seq, s->ts_ns, offset, len);
     s->count++;
 }
 
@@ -131,11 +125,10 @@ static void publish_strings(struct analyzer *an, const struct shm_record *meta,
     uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;
     if (to > meta->len) to = meta->len;
     if (to > from) {
-        struct string_sink sink = {shm_ring_cursor_begin(&a->strings), meta->seq, meta->ts_ns, 0};
+        struct string_sink sink = {&a->strings, meta->seq, meta->ts_ns, 0};
         strings_scan(bytes, from, to, an->cfg.min_string, emit_string, &sink);
         if (sink.count) {
-            shm_ring_cursor_flush(&sink.c);
-            shm_ring_cursor_end(&sink.c);
+            shm_strtab_publish(&a->strings);
             shm_counter_add(&a->hdr->strings_total, sink.count);
         }
     }

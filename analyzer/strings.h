@@ -1,7 +1,7 @@
 /*
  * strings.h — printable runs in payloads (like strings(1)): each run of at least min_len
  * printable ASCII characters in a frame's L4 payload (or the whole frame when it has none)
- * becomes a record in segment 2's strings ring with its frame sequence and offset.
+ * becomes an entry of segment 2's string table with its frame sequence and offset.
  */
 #ifndef PACKRAT_ANALYZER_STRINGS_H
 #define PACKRAT_ANALYZER_STRINGS_H

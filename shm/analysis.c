@@ -2,7 +2,7 @@
  * analysis.c — creating, attaching and reading segment 2 (the analysis).
  *
  * Layout after the header page: the name table, the flow slots, the series buckets, then the
- * two ring areas (detail, strings). Everything is placed on cache-line boundaries and
+ * detail ring's area and the string table. Everything is placed on cache-line boundaries and
  * every offset a reader uses is re-validated against the real segment size at attach.
  */
 #include "analysis.h"
@@ -53,23 +53,17 @@ int shm_analysis_open_mem(struct shm_analysis *a, void *base, size_t size, bool 
         snprintf(err, errlen, "series table lies outside the segment");
         return -1;
     }
-    struct {
-        struct shm_ring *ring;
-        struct shm_ring_hdr *hdr;
-        const char *what;
-    } rings[] = {{&a->detail, &h->detail, "detail"}, {&a->strings, &h->strings, "strings"}};
-    for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
-        char why[SHM_ERR_MAX];
-        if (shm_ring_open(rings[i].ring, base, size, rings[i].hdr, writable, why, sizeof why) !=
-            0) {
-            snprintf(err, errlen, "%s ring: %s", rings[i].what, why);
-            return -1;
-        }
-        if (rings[i].hdr->desc_off < SHM_HDR_SIZE) {
-            snprintf(err, errlen, "%s ring overlaps the header", rings[i].what);
-            return -1;
-        }
+    char why[SHM_ERR_MAX];
+    if (shm_ring_open(&a->detail, base, size, &h->detail, writable, why, sizeof why) != 0) {
+        snprintf(err, errlen, "detail ring: %s", why);
+        return -1;
     }
+    if (h->detail.desc_off < SHM_HDR_SIZE) {
+        snprintf(err, errlen, "detail ring overlaps the header");
+        return -1;
+    }
+    if (shm_strtab_open(&a->strings, base, size, &h->strings, writable, err, errlen) != 0)
+        return -1;
     a->hdr = h;
     a->names = (const struct shm_analysis_names *)((uint8_t *)base + names_off);
     a->flows = (struct shm_flow *)((uint8_t *)base + flow_off);
@@ -95,13 +89,15 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     off = ALIGN_LINE(off + cfg->flow_capacity * sizeof(struct shm_flow));
     uint64_t series_off = off;
     off = ALIGN_LINE(off + SHM_SERIES_SECONDS * sizeof(struct shm_series_bucket));
-    enum { NRINGS = 2 };
-    uint64_t ring_off[NRINGS],
-        ring_len[NRINGS] = {ALIGN_LINE(cfg->detail_bytes), ALIGN_LINE(cfg->strings_bytes)};
-    for (int i = 0; i < NRINGS; i++) {
-        ring_off[i] = off;
-        off += ring_len[i];
+    uint64_t detail_off = off, detail_len = ALIGN_LINE(cfg->detail_bytes);
+    off += detail_len;
+    uint64_t strings_off = off, strings_cap = shm_strtab_capacity_for(cfg->strings_bytes);
+    if (strings_cap == 0) {
+        snprintf(err, errlen, "string table of %llu bytes holds fewer than 64 strings",
+                 (unsigned long long)cfg->strings_bytes);
+        return -1;
     }
+    off += strings_cap * sizeof(struct shm_string_entry);
     if (shm_segment_create(&a->seg, session, SHM_KIND_ANALYSIS, off, gid, err, errlen) != 0)
         return -1;
     struct shm_analysis_hdr *h = a->seg.base;
@@ -111,14 +107,10 @@ int shm_analysis_create(struct shm_analysis *a, const char *session,
     h->series_off = series_off;
     h->series_count = SHM_SERIES_SECONDS;
     struct shm_ring tmp;
-    struct shm_ring_hdr *hdrs[NRINGS] = {&h->detail, &h->strings};
-    const uint64_t max_rec[NRINGS] = {SHM_DETAIL_MAX, sizeof(struct shm_string_ref)};
-    const uint32_t typical[NRINGS] = {SHM_DETAIL_TYPICAL, SHM_STRING_TYPICAL};
-    for (int i = 0; i < NRINGS; i++) {
-        if (shm_ring_format(&tmp, a->seg.base, a->seg.size, hdrs[i], ring_off[i], ring_len[i],
-                            typical[i], max_rec[i], err, errlen) != 0)
-            goto fail;
-    }
+    if (shm_ring_format(&tmp, a->seg.base, a->seg.size, &h->detail, detail_off, detail_len,
+                        SHM_DETAIL_TYPICAL, SHM_DETAIL_MAX, err, errlen) != 0)
+        goto fail;
+    shm_strtab_format(&h->strings, strings_off, strings_cap);
     if (shm_analysis_open_mem(a, a->seg.base, a->seg.size, true, err, errlen) != 0) goto fail;
     return 0;
 fail:
@@ -229,28 +221,24 @@ bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_seri
 }
 
 enum shm_read_result shm_string_text(const struct shm_ring *frames, struct shm_string_frame *fc,
-                                     const struct shm_record *meta, const void *payload, char *text,
-                                     uint32_t *len)
+                                     const struct shm_string_entry *e, char *text, uint32_t *len)
 {
-    struct shm_string_ref ref;
-    if (meta->len != sizeof ref) return SHM_READ_CORRUPT;
-    memcpy(&ref, payload, sizeof ref);
-    if (ref.len > SHM_STRING_MAX) return SHM_READ_CORRUPT;
-    if (!fc->held || fc->meta.seq != meta->aux) {
+    if (e->len > SHM_STRING_MAX) return SHM_READ_CORRUPT;
+    if (!fc->held || fc->meta.seq != e->frame_seq) {
         enum shm_read_result r =
-            shm_ring_read(frames, meta->aux, &fc->meta, fc->bytes, fc->bufsize);
+            shm_ring_read(frames, e->frame_seq, &fc->meta, fc->bytes, fc->bufsize);
         fc->held = r == SHM_READ_OK;
         if (r == SHM_READ_GONE) return SHM_READ_GONE;
         /* A frame not captured yet (AGAIN) cannot be the one the string came from. */
         if (r != SHM_READ_OK) return SHM_READ_CORRUPT;
     }
-    /* The frame's own sequence and stamp, not just its slot: a record naming the wrong frame
+    /* The frame's own sequence and stamp, not just its slot: an entry naming the wrong frame
      * must not show another frame's bytes as its text. */
     const struct shm_record *f = &fc->meta;
-    if (f->seq != meta->aux || f->ts_ns != meta->ts_ns) return SHM_READ_CORRUPT;
-    if (ref.offset > f->len || ref.len > f->len - ref.offset) return SHM_READ_CORRUPT;
-    memcpy(text, fc->bytes + ref.offset, ref.len);
-    text[ref.len] = '\0';
-    *len = ref.len;
+    if (f->seq != e->frame_seq || f->ts_ns != e->ts_ns) return SHM_READ_CORRUPT;
+    if (e->offset > f->len || e->len > f->len - e->offset) return SHM_READ_CORRUPT;
+    memcpy(text, fc->bytes + e->offset, e->len);
+    text[e->len] = '\0';
+    *len = e->len;
     return SHM_READ_OK;
 }

@@ -12,15 +12,16 @@
 #define PACKRAT_SHM_ANALYSIS_H
 
 #include "frames.h"
+#include "strtab.h"
 
 struct shm_analysis_config {
     uint64_t detail_bytes;  /* area of the detail (dissection) ring */
-    uint64_t strings_bytes; /* area of the strings ring */
+    uint64_t strings_bytes; /* area of the string table (32 bytes a string) */
     uint64_t flow_capacity; /* flow slots */
 };
 
 #define SHM_ANALYSIS_DEFAULT_DETAIL  (56ull << 20)
-#define SHM_ANALYSIS_DEFAULT_STRINGS (2560ull << 10) /* 32768 string references */
+#define SHM_ANALYSIS_DEFAULT_STRINGS (2ull << 20) /* 65536 strings */
 #define SHM_ANALYSIS_DEFAULT_FLOWS   8192u
 
 /* Largest detail record; longest string (a longer printable run is cut into pieces of this
@@ -31,15 +32,15 @@ struct shm_analysis_config {
 /*
  * The record sizes each ring's descriptors are counted for (shm_ring_geometry), as measured on
  * the bench's mixed traffic: a dissection ~820 bytes (30 fields of 16 bytes, the meta block,
- * layers and pool). A string record is always one reference (a descriptor and 16 bytes of data).
+ * layers and pool).
  */
 #define SHM_DETAIL_TYPICAL 832u
-#define SHM_STRING_TYPICAL ((uint32_t)sizeof(struct shm_string_ref))
 
 struct shm_analysis {
     struct shm_segment seg;
     struct shm_analysis_hdr *hdr;
-    struct shm_ring detail, strings;
+    struct shm_ring detail;
+    struct shm_strtab strings;
     struct shm_flow *flows; /* const for readers */
     uint64_t flow_capacity;
     struct shm_series_bucket *series;
@@ -94,7 +95,7 @@ bool shm_series_read(const struct shm_analysis *a, uint64_t idx, struct shm_seri
 
 /*
  * A reader's copy of the frame its last string came from. A frame's strings are next to each
- * other in the ring, and each would otherwise copy the whole frame again. bytes is the caller's
+ * other in the table, and each would otherwise copy the whole frame again. bytes is the caller's
  * buffer of bufsize bytes (SHM_FRAME_MAX holds any frame); set held to false to start, and again
  * when the frame segment changes.
  */
@@ -106,16 +107,14 @@ struct shm_string_frame {
 };
 
 /*
- * Reader: the text of a strings ring record (meta and payload as shm_ring_read() copied them),
- * sliced out of its frame, read from the frame ring frames into fc unless fc holds it already.
- * On SHM_READ_OK, text (SHM_STRING_MAX + 1 bytes) holds the *len bytes of the string and a NUL.
- * Every part is untrusted: the payload must be one struct shm_string_ref of at most
- * SHM_STRING_MAX bytes inside the frame's captured bytes, and the frame must be the one the
- * record names (sequence aux, timestamp ts_ns), or the result is SHM_READ_CORRUPT. A frame no
- * longer in the frame ring gives SHM_READ_GONE.
+ * Reader: the text of a string (an entry as shm_strtab_read() copied it), sliced out of its
+ * frame, read from the frame ring frames into fc unless fc holds it already. On SHM_READ_OK, text
+ * (SHM_STRING_MAX + 1 bytes) holds the *len bytes of the string and a NUL. Every part is
+ * untrusted: the run must be at most SHM_STRING_MAX bytes inside the frame's captured bytes, and
+ * the frame must be the one the entry names (sequence and timestamp), or the result is
+ * SHM_READ_CORRUPT. A frame no longer in the frame ring gives SHM_READ_GONE.
  */
 enum shm_read_result shm_string_text(const struct shm_ring *frames, struct shm_string_frame *fc,
-                                     const struct shm_record *meta, const void *payload, char *text,
-                                     uint32_t *len);
+                                     const struct shm_string_entry *e, char *text, uint32_t *len);
 
 #endif

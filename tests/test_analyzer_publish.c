@@ -3,8 +3,7 @@
  * a viewer reads it: every frame's detail (and the row derived from it) under its sequence, and
  * every payload string as a reference to its frame, whose text (read through segment 1, where the
  * frames fed in are also appended, as capture would) and offset must be exactly those the frame
- * held. The strings ring is small here, so the run laps it many times and the writer's eviction
- * runs on every record.
+ * held. The string table is small here (512 entries), so the run laps it many times.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -24,7 +23,7 @@ static void make(void)
     struct shm_analysis_config cfg = {
         .detail_bytes = 512 << 10, .strings_bytes = 16 << 10, .flow_capacity = 64};
     cr_assert_eq(shm_analysis_create(&A, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
-    /* Big enough to keep every frame of the run: the strings ring laps, the frame ring not. */
+    /* Big enough to keep every frame of the run: the string table laps, the frame ring not. */
     cr_assert_eq(shm_frames_create(&F, session, 4 << 20, (gid_t)-1, err, sizeof err), 0, "%s", err);
 }
 
@@ -90,43 +89,37 @@ Test(publish, every_string_in_the_ring_is_its_frames_text_offset_and_sequence)
     }
     cr_assert_eq(shm_ring_oldest(&F.ring), 0, "the frame ring was meant to keep every frame");
     cr_assert_eq(atomic_load(&A.hdr->strings_total), 2 * FRAMES);
-    uint64_t oldest = shm_ring_oldest(&A.strings), newest = shm_ring_write_seq(&A.strings);
-    cr_assert_eq(newest, 2 * FRAMES, "every string is a record: %llu", (unsigned long long)newest);
-    cr_assert_gt(oldest, 2 * FRAMES / 2, "the ring was meant to lap: oldest %llu",
+    uint64_t oldest = shm_strtab_oldest(&A.strings), newest = shm_strtab_write_seq(&A.strings);
+    cr_assert_eq(newest, 2 * FRAMES, "every string is an entry: %llu", (unsigned long long)newest);
+    cr_assert_gt(oldest, 2 * FRAMES / 2, "the table was meant to lap: oldest %llu",
                  (unsigned long long)oldest);
     unsigned checked = 0;
     static uint8_t frame_copy[SHM_FRAME_MAX];
     struct shm_string_frame fc = {.bytes = frame_copy, .bufsize = sizeof frame_copy};
     for (uint64_t s = oldest; s < newest; s++) {
-        struct shm_record m;
-        struct shm_string_ref ref;
+        struct shm_string_entry e;
         char text[SHM_STRING_MAX + 1], s1[32], s2[48];
-        enum shm_read_result r = shm_ring_read(&A.strings, s, &m, &ref, sizeof ref);
-        cr_assert_eq(r, SHM_READ_OK, "string record %llu unreadable (%d)", (unsigned long long)s,
-                     r);
-        cr_assert_eq(m.len, sizeof ref);
+        enum shm_read_result r = shm_strtab_read(&A.strings, s, &e);
+        cr_assert_eq(r, SHM_READ_OK, "string %llu unreadable (%d)", (unsigned long long)s, r);
         uint64_t frame = s / 2; /* two strings a frame, in frame order */
         strings_of(frame, s1, s2);
         uint32_t flen = frame_with_strings(f, frame, &off1, &off2);
         const char *want = s % 2 ? s2 : s1;
-        cr_assert_eq(m.aux, frame, "record %llu: frame %llu", (unsigned long long)s,
-                     (unsigned long long)m.aux);
-        cr_assert_eq(m.ts_ns, 1000000000ull + frame * 1000);
+        cr_assert_eq(e.frame_seq, frame, "string %llu: frame %llu", (unsigned long long)s,
+                     (unsigned long long)e.frame_seq);
+        cr_assert_eq(e.ts_ns, 1000000000ull + frame * 1000);
         /* The reference against the bytes this frame was fed in with... */
-        cr_assert_eq(ref.offset, s % 2 ? off2 : off1, "record %llu: offset %u",
-                     (unsigned long long)s, ref.offset);
-        cr_assert_eq(m.wire_len, ref.offset);
-        cr_assert_eq(ref.len, strlen(want), "record %llu: length %u", (unsigned long long)s,
-                     ref.len);
-        cr_assert_leq(ref.offset + ref.len, flen);
-        cr_assert_eq(memcmp(f + ref.offset, want, ref.len), 0, "record %llu",
-                     (unsigned long long)s);
+        cr_assert_eq(e.offset, s % 2 ? off2 : off1, "string %llu: offset %u", (unsigned long long)s,
+                     e.offset);
+        cr_assert_eq(e.len, strlen(want), "string %llu: length %u", (unsigned long long)s, e.len);
+        cr_assert_leq(e.offset + e.len, flen);
+        cr_assert_eq(memcmp(f + e.offset, want, e.len), 0, "string %llu", (unsigned long long)s);
         /* ... and read the way a viewer reads it, through segment 1. */
         uint32_t len = 0;
-        r = shm_string_text(&F.ring, &fc, &m, &ref, text, &len);
+        r = shm_string_text(&F.ring, &fc, &e, text, &len);
         cr_assert_eq(r, SHM_READ_OK, "string %llu: text unreadable (%d)", (unsigned long long)s, r);
-        cr_assert_eq(len, ref.len);
-        cr_assert_str_eq(text, want, "record %llu", (unsigned long long)s);
+        cr_assert_eq(len, e.len);
+        cr_assert_str_eq(text, want, "string %llu", (unsigned long long)s);
         checked++;
     }
     cr_assert_gt(checked, 20, "only %u strings left in the ring", checked);

@@ -84,8 +84,12 @@ Test(analysis, corrupted_geometry_is_rejected_with_a_message)
         offsetof(struct shm_analysis_hdr, series_off),
         offsetof(struct shm_analysis_hdr, series_count),
         offsetof(struct shm_analysis_hdr, detail) + offsetof(struct shm_ring_hdr, data_size),
-        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_ring_hdr, desc_count)};
-    uint64_t values[] = {UINT64_MAX - 7, 1ull << 45, 1ull << 40, 8, 0, 1ull << 50, 3};
+        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_strtab_hdr, capacity),
+        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_strtab_hdr, capacity),
+        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_strtab_hdr, entries_off),
+        offsetof(struct shm_analysis_hdr, strings) + offsetof(struct shm_strtab_hdr, entries_off)};
+    uint64_t values[] = {UINT64_MAX - 7, 1ull << 45, 1ull << 40, 8,  0,
+                         1ull << 50,     3,          1ull << 40, 64, A.seg.size - 64};
     for (size_t i = 0; i < sizeof offs / sizeof offs[0]; i++) {
         uint8_t *copy = aligned_alloc(4096, (A.seg.size + 4095) & ~(size_t)4095);
         memcpy(copy, A.seg.base, A.seg.size);
@@ -138,14 +142,15 @@ Test(analysis_default, each_ring_keeps_most_of_what_its_area_could_hold)
         uint64_t area;
         uint32_t typical;
         const char *what;
-    } rings[] = {{&D.detail, cfg.detail_bytes, SHM_DETAIL_TYPICAL, "detail"},
-                 {&D.strings, cfg.strings_bytes, SHM_STRING_TYPICAL, "strings"}};
+    } rings[] = {{&D.detail, cfg.detail_bytes, SHM_DETAIL_TYPICAL, "detail"}};
     for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++) {
         uint64_t ideal = rings[i].area / (sizeof(struct shm_ring_desc) + rings[i].typical);
         uint64_t kept = records_kept(rings[i].ring, rings[i].typical);
         cr_assert_geq(kept * 100, ideal * 85, "%s ring keeps %llu of an ideal %llu", rings[i].what,
                       (unsigned long long)kept, (unsigned long long)ideal);
     }
+    /* The string table: every 32 bytes of its area are a string. */
+    cr_assert_eq((D.strings.mask + 1) * sizeof(struct shm_string_entry), cfg.strings_bytes);
     shm_analysis_close(&D, true);
 }
 
@@ -180,41 +185,38 @@ static uint64_t append_frame(uint32_t len)
     return seq;
 }
 
-/* The string record the analyzer would write for [offset, offset + len) of frame seq. */
-static struct shm_record string_record(uint64_t seq, uint32_t offset, uint32_t len,
-                                       struct shm_string_ref *ref)
+/* The string entry the analyzer would write for [offset, offset + len) of frame seq. */
+static struct shm_string_entry string_entry(uint64_t seq, uint32_t offset, uint32_t len)
 {
-    *ref = (struct shm_string_ref){offset, len};
-    struct shm_record m = {.len = sizeof *ref, .ts_ns = 1000 + seq, .wire_len = offset, .aux = seq};
-    return m;
+    struct shm_string_entry e = {
+        .frame_seq = seq, .ts_ns = 1000 + seq, .offset = offset, .len = len};
+    return e;
 }
 
-static enum shm_read_result text_of(const struct shm_record *m, const struct shm_string_ref *ref,
-                                    char *text, uint32_t *len)
+static enum shm_read_result text_of(const struct shm_string_entry *e, char *text, uint32_t *len)
 {
     struct shm_string_frame fc = {.bytes = frame_copy, .bufsize = sizeof frame_copy}; /* empty */
-    return shm_string_text(&F.ring, &fc, m, ref, text, len);
+    return shm_string_text(&F.ring, &fc, e, text, len);
 }
 
 Test(string_ref, the_text_is_the_run_of_its_frame)
 {
     uint64_t seq = append_frame(64);
-    struct shm_string_ref ref;
-    struct shm_record m = string_record(seq, 20, 6, &ref);
+    struct shm_string_entry e = string_entry(seq, 20, 6);
     char text[SHM_STRING_MAX + 1];
     uint32_t len = 0;
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_OK);
     cr_assert_eq(len, 6);
     cr_assert_str_eq(text, "TEXT-0");
-    m = string_record(seq, 0, 64, &ref); /* the whole frame is inside it */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    e = string_entry(seq, 0, 64); /* the whole frame is inside it */
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_OK);
     cr_assert_eq(len, 64);
 }
 
 Test(string_ref, a_reference_beyond_its_frames_captured_bytes_is_refused)
 {
     uint64_t seq = append_frame(40); /* caplen 40 */
-    const struct shm_string_ref bad[] = {
+    const uint32_t bad[][2] = {
         {20, 21},         /* ends one byte past the frame */
         {41, 0},          /* starts past it */
         {36, UINT32_MAX}, /* offset + len wraps around */
@@ -223,53 +225,114 @@ Test(string_ref, a_reference_beyond_its_frames_captured_bytes_is_refused)
     char text[SHM_STRING_MAX + 1];
     uint32_t len;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct shm_string_ref ref;
-        struct shm_record m = string_record(seq, 0, 0, &ref);
-        ref = bad[i];
-        cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT, "case %zu accepted", i);
+        struct shm_string_entry e = string_entry(seq, bad[i][0], bad[i][1]);
+        cr_assert_eq(text_of(&e, text, &len), SHM_READ_CORRUPT, "case %zu accepted", i);
     }
-    struct shm_string_ref ref;
-    struct shm_record m = string_record(seq, 20, 20, &ref); /* ends exactly at the frame's end */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
+    struct shm_string_entry e = string_entry(seq, 20, 20); /* ends exactly at the frame's end */
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_OK);
 }
 
-Test(string_ref, a_record_that_lies_about_its_size_or_frame_is_refused)
+Test(string_ref, an_entry_that_lies_about_its_length_or_frame_is_refused)
 {
     uint64_t seq = append_frame(SHM_STRING_MAX + 40);
     char text[SHM_STRING_MAX + 1];
     uint32_t len;
-    struct shm_string_ref ref;
-    struct shm_record m = string_record(seq, 0, SHM_STRING_MAX, &ref);
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_OK);
-    m = string_record(seq, 0, SHM_STRING_MAX + 1, &ref); /* inside the frame, but too long */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
-    m = string_record(seq, 20, 6, &ref);
-    m.len = 4; /* a payload that is not one reference */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
-    m = string_record(seq, 20, 6, &ref);
-    m.ts_ns++; /* another frame under the same sequence */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
-    m = string_record(seq + 1, 20, 6, &ref); /* a frame not captured yet */
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_CORRUPT);
+    struct shm_string_entry e = string_entry(seq, 0, SHM_STRING_MAX);
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_OK);
+    e = string_entry(seq, 0, SHM_STRING_MAX + 1); /* inside the frame, but too long */
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_CORRUPT);
+    e = string_entry(seq, 20, 6);
+    e.ts_ns++; /* another frame under the same sequence */
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_CORRUPT);
+    e = string_entry(seq + 1, 20, 6); /* a frame not captured yet */
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_CORRUPT);
 }
 
 Test(string_ref, a_string_whose_frame_was_overwritten_is_gone)
 {
     uint64_t first = append_frame(64);
-    struct shm_string_ref ref;
-    struct shm_record m = string_record(first, 20, 6, &ref);
+    struct shm_string_entry e = string_entry(first, 20, 6);
     char text[SHM_STRING_MAX + 1];
     uint32_t len;
     /* A copy of the frame taken while it was in the ring still serves its strings. */
     struct shm_string_frame held = {.bytes = frame_copy, .bufsize = sizeof frame_copy};
-    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_eq(shm_string_text(&F.ring, &held, &e, text, &len), SHM_READ_OK);
     uint64_t second = append_frame(64);
     while (shm_ring_oldest(&F.ring) <= second) append_frame(200);
-    cr_assert_eq(text_of(&m, &ref, text, &len), SHM_READ_GONE);
-    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_OK);
+    cr_assert_eq(text_of(&e, text, &len), SHM_READ_GONE);
+    cr_assert_eq(shm_string_text(&F.ring, &held, &e, text, &len), SHM_READ_OK);
     cr_assert_str_eq(text, "TEXT-0");
     /* ... and is let go for a frame that is gone. */
-    m = string_record(second, 20, 6, &ref);
-    cr_assert_eq(shm_string_text(&F.ring, &held, &m, &ref, text, &len), SHM_READ_GONE);
+    e = string_entry(second, 20, 6);
+    cr_assert_eq(shm_string_text(&F.ring, &held, &e, text, &len), SHM_READ_GONE);
     cr_assert_not(held.held);
+}
+
+/* ---- the string table itself --------------------------------------------------------------- */
+
+TestSuite(strtab, .init = make_analysis, .fini = teardown);
+
+/* Every entry carries its own sequence in frame_seq and ts_ns, so a torn or misplaced read shows.
+ */
+static void put_strings(struct shm_strtab *t, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t s = t->w_seq;
+        shm_strtab_put(t, s, s * 3, (uint32_t)s, (uint32_t)(s % 7));
+    }
+    shm_strtab_publish(t);
+}
+
+Test(strtab, a_reader_sees_published_strings_then_loses_lapped_ones)
+{
+    struct shm_analysis R;
+    char err[SHM_ERR_MAX];
+    cr_assert_eq(shm_analysis_attach(&R, session, err, sizeof err), 0, "%s", err);
+    uint64_t cap = R.strings.mask + 1;
+    struct shm_string_entry e;
+    cr_assert_eq(shm_strtab_read(&R.strings, 0, &e), SHM_READ_AGAIN);
+    shm_strtab_put(&A.strings, 0, 0, 0, 0); /* put, not yet published */
+    cr_assert_eq(shm_strtab_read(&R.strings, 0, &e), SHM_READ_AGAIN);
+    shm_strtab_publish(&A.strings);
+    cr_assert_eq(shm_strtab_read(&R.strings, 0, &e), SHM_READ_OK);
+    put_strings(&A.strings, cap + 9);
+    uint64_t ws = shm_strtab_write_seq(&R.strings);
+    cr_assert_eq(ws, cap + 10);
+    cr_assert_eq(shm_strtab_oldest(&R.strings), 10);
+    cr_assert_eq(shm_strtab_read(&R.strings, 9, &e), SHM_READ_GONE);
+    for (uint64_t s = 10; s < ws; s++) {
+        cr_assert_eq(shm_strtab_read(&R.strings, s, &e), SHM_READ_OK, "string %llu",
+                     (unsigned long long)s);
+        cr_assert(e.frame_seq == s && e.ts_ns == s * 3 && e.offset == s && e.len == s % 7);
+    }
+    shm_analysis_detach(&R);
+}
+
+Test(strtab, an_entry_being_rewritten_or_holding_another_string_is_never_returned)
+{
+    put_strings(&A.strings, 100);
+    struct shm_string_entry e;
+    struct shm_string_entry *raw = &A.strings.e[50 & A.strings.mask];
+    /* The writer died while rewriting the slot of string 50 for a later string. */
+    uint64_t later = 50 + A.strings.mask + 1;
+    atomic_store(&raw->lock, 2 * later + 1);
+    cr_assert_eq(shm_strtab_read(&A.strings, 50, &e), SHM_READ_GONE);
+    /* A hostile writer promised string 60 but left an older one in its slot. */
+    atomic_store(&A.strings.e[60 & A.strings.mask].lock, 2 * 60 + 0);
+    cr_assert_eq(shm_strtab_read(&A.strings, 60, &e), SHM_READ_CORRUPT);
+    cr_assert_eq(shm_strtab_read(&A.strings, 61, &e), SHM_READ_OK);
+}
+
+Test(strtab, a_writer_taking_over_continues_the_sequence)
+{
+    put_strings(&A.strings, 5);
+    struct shm_analysis W;
+    char err[SHM_ERR_MAX];
+    cr_assert_eq(shm_analysis_attach_rw(&W, session, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(W.strings.w_seq, 5);
+    put_strings(&W.strings, 1);
+    struct shm_string_entry e;
+    cr_assert_eq(shm_strtab_read(&A.strings, 5, &e), SHM_READ_OK);
+    cr_assert_eq(e.frame_seq, 5);
+    shm_analysis_detach(&W);
 }

@@ -3,6 +3,8 @@
  * sizes 60–9000 bytes, each carrying its own sequence, length and checksum. Every delivered
  * record must verify (no undetected torn read), and for every reader delivered + missed must
  * equal written. PACKRAT_STRESS_RECORDS overrides the count (never below the default in CI).
+ * The string table gets the same treatment: readers racing a writer that laps it constantly must
+ * never accept an entry mixing two strings.
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "ring_util.h"
+#include "shm/analysis.h"
 
 #define READERS 4
 
@@ -99,4 +102,92 @@ Test(stress, one_writer_four_readers_no_torn_reads, .timeout = 900)
     }
     cr_assert_gt(delivered_all, total / 100, "readers must deliver a real share of the records");
     shm_frames_close(&W, true);
+}
+
+/* ---- the string table: fixed entries, each its own seqlock --------------------------------- */
+
+/* What string s holds: every field a different function of s, so a mix of two strings shows. */
+static struct shm_string_entry strtab_expect(uint64_t s)
+{
+    struct shm_string_entry e = {.frame_seq = s,
+                                 .ts_ns = s * 0x9e3779b97f4a7c15ull,
+                                 .offset = (uint32_t)(s * 7),
+                                 .len = (uint32_t)(s ^ (s >> 17))};
+    return e;
+}
+
+static int run_strtab_reader(const char *session, uint64_t total, struct reader_result *res)
+{
+    struct shm_analysis R;
+    char err[SHM_ERR_MAX];
+    if (shm_analysis_attach(&R, session, err, sizeof err) != 0) return 2;
+    uint64_t last_ws = 0;
+    while (last_ws < total) {
+        uint64_t ws = shm_strtab_write_seq(&R.strings);
+        if (ws < last_ws) res->out_of_order++;
+        last_ws = ws;
+        /* Read the oldest few: the entries the writer is about to overwrite. */
+        uint64_t from = shm_strtab_oldest(&R.strings);
+        for (uint64_t s = from; s < from + 16 && s < ws; s++) {
+            struct shm_string_entry e;
+            enum shm_read_result r = shm_strtab_read(&R.strings, s, &e);
+            if (r == SHM_READ_OK) {
+                struct shm_string_entry want = strtab_expect(s);
+                if (e.frame_seq != want.frame_seq || e.ts_ns != want.ts_ns ||
+                    e.offset != want.offset || e.len != want.len)
+                    res->bad++;
+                res->delivered++;
+            } else if (r == SHM_READ_GONE) {
+                res->missed++;
+            } else {
+                res->bad++;
+            }
+        }
+    }
+    shm_analysis_detach(&R);
+    return 0;
+}
+
+Test(stress, string_table_readers_never_see_a_torn_entry, .timeout = 300)
+{
+    uint64_t total = 20000000;
+    char session[64], err[SHM_ERR_MAX];
+    test_session_name(session, sizeof session, "stress-strtab");
+    struct shm_analysis W;
+    /* A small table (1024 entries): the writer laps it constantly, under the readers' noses. */
+    struct shm_analysis_config cfg = {
+        .detail_bytes = 1 << 20, .strings_bytes = 1024 * 32, .flow_capacity = 64};
+    cr_assert_eq(shm_analysis_create(&W, session, &cfg, (gid_t)-1, err, sizeof err), 0, "%s", err);
+    shm_segment_publish(&W.seg);
+    struct reader_result *results = mmap(NULL, sizeof(struct reader_result) * 2,
+                                         PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(results, MAP_FAILED);
+    memset(results, 0, sizeof(struct reader_result) * 2);
+    pid_t pids[2];
+    for (int i = 0; i < 2; i++) {
+        pids[i] = fork();
+        cr_assert_geq(pids[i], 0);
+        if (pids[i] == 0) _exit(run_strtab_reader(session, total, &results[i]));
+    }
+    usleep(200 * 1000);
+    for (uint64_t s = 0; s < total; s++) {
+        struct shm_string_entry e = strtab_expect(s);
+        shm_strtab_put(&W.strings, e.frame_seq, e.ts_ns, e.offset, e.len);
+        if ((s & 7) == 7) shm_strtab_publish(&W.strings);
+    }
+    shm_strtab_publish(&W.strings);
+    for (int i = 0; i < 2; i++) {
+        int status;
+        waitpid(pids[i], &status, 0);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d status %d", i, status);
+        cr_log_info("strtab reader %d: read %llu, gone %llu", i,
+                    (unsigned long long)results[i].delivered,
+                    (unsigned long long)results[i].missed);
+        cr_expect_eq(results[i].bad, 0, "reader %d accepted %llu torn or wrong entries", i,
+                     (unsigned long long)results[i].bad);
+        cr_expect_eq(results[i].out_of_order, 0, "reader %d saw write_seq go back", i);
+        cr_expect_gt(results[i].delivered, 1000, "reader %d read too little to mean anything", i);
+        cr_expect_gt(results[i].missed, 0, "reader %d never raced the writer", i);
+    }
+    shm_analysis_close(&W, true);
 }

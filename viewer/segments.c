@@ -219,8 +219,8 @@ void segs_poll(struct vw *v)
         s->malformed = atomic_load_explicit(&ah->frames_malformed, memory_order_relaxed);
         s->kernel_counting = atomic_load_explicit(&ah->kernel_status, memory_order_relaxed) == 1;
         s->kernel_packets = atomic_load_explicit(&ah->kernel_packets, memory_order_relaxed);
-        s->str_write = shm_ring_write_seq(&v->a.strings);
-        s->str_oldest = shm_ring_oldest(&v->a.strings);
+        s->str_write = shm_strtab_write_seq(&v->a.strings);
+        s->str_oldest = shm_strtab_oldest(&v->a.strings);
         s->analyzer = v->a_alive ? VA_RUNNING : s->capture_alive ? VA_RESTARTING : VA_STOPPED;
     } else {
         s->analyzed = s->a_missed = s->a_next = s->first_ts = s->last_ts = 0;

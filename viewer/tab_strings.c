@@ -3,8 +3,8 @@
  * number and the offset in the frame; typing (or `/`) searches as you type; Enter jumps to the
  * packet.
  *
- * Rows are records of the analysis segment's strings ring (aux = frame sequence, wire_len =
- * offset, payload = where the string lies in its frame). The text is read from the frame in
+ * Rows are entries of the analysis segment's string table (frame sequence, offset and length of
+ * the run in its frame). The text is read from the frame in
  * segment 1 (shm_string_text), and the last frame read is kept: a frame's strings are next to each
  * other. A string whose frame the frame ring has overwritten shows as such and matches no search.
  * Without a search the view is the ring's range and a refresh reads only the visible records. A
@@ -35,16 +35,15 @@ static struct {
     struct shm_string_frame frame; /* the frame the last string was read from */
 } st = {.follow = true, .page = 10, .frame = {.bytes = frame_copy, .bufsize = sizeof frame_copy}};
 
-/* String record seq: its descriptor in *m, and in text (SHM_STRING_MAX + 1 bytes) its *len bytes
- * read from its frame. *have_rec says whether the record was read (its frame may still be gone). */
-static enum shm_read_result string_read(struct vw *v, uint64_t seq, struct shm_record *m,
+/* String seq: its entry in *e, and in text (SHM_STRING_MAX + 1 bytes) its *len bytes read from
+ * its frame. *have_rec says whether the entry was read (its frame may still be gone). */
+static enum shm_read_result string_read(struct vw *v, uint64_t seq, struct shm_string_entry *e,
                                         char *text, uint32_t *len, bool *have_rec)
 {
-    struct shm_string_ref ref;
-    enum shm_read_result rr = shm_ring_read(&v->a.strings, seq, m, &ref, sizeof ref);
+    enum shm_read_result rr = shm_strtab_read(&v->a.strings, seq, e);
     *have_rec = rr == SHM_READ_OK;
     if (rr != SHM_READ_OK) return rr;
-    return shm_string_text(&v->f.ring, &st.frame, m, &ref, text, len);
+    return shm_string_text(&v->f.ring, &st.frame, e, text, len);
 }
 
 static void reset(struct vw *v)
@@ -79,7 +78,7 @@ void tab_strings_search(struct vw *v, const char *text)
     if (text != st.q) snprintf(st.q, sizeof st.q, "%s", text);
     st.searching = st.q[0] != 0;
     if (st.searching && !st.match.v && v->have_a)
-        if (seqlist_init(&st.match, v->a.strings.desc_mask + 1) != 0) st.searching = false;
+        if (seqlist_init(&st.match, v->a.strings.mask + 1) != 0) st.searching = false;
     seqlist_clear(&st.match);
     st.next = v->s.str_oldest;
     st.follow = true;
@@ -88,18 +87,18 @@ void tab_strings_search(struct vw *v, const char *text)
 static void search_update(struct vw *v)
 {
     if (!st.searching || !v->have_a || !st.match.v) return;
-    const struct shm_ring *r = &v->a.strings;
-    uint64_t oldest = shm_ring_oldest(r), ws = shm_ring_write_seq(r);
+    const struct shm_strtab *t = &v->a.strings;
+    uint64_t oldest = shm_strtab_oldest(t), ws = shm_strtab_write_seq(t);
     seqlist_drop_below(&st.match, oldest);
     if (st.next < oldest) st.next = oldest;
     uint64_t t0 = shm_now_mono_ns();
     unsigned n = 0;
     char text[SHM_STRING_MAX + 1];
     while (st.next < ws) {
-        struct shm_record m;
+        struct shm_string_entry e;
         uint32_t len;
         bool have_rec;
-        enum shm_read_result rr = string_read(v, st.next, &m, text, &len, &have_rec);
+        enum shm_read_result rr = string_read(v, st.next, &e, text, &len, &have_rec);
         if (rr == SHM_READ_AGAIN) break; /* not written yet */
         /* A string whose frame is gone (or does not hold it) is never a match. */
         if (rr == SHM_READ_OK && contains_ci(text, len, st.q, NULL))
@@ -169,20 +168,20 @@ static void draw(struct vw *v, int y, int h, int w)
     for (int r = 0; r < rows && (uint64_t)top + (uint64_t)r < n; r++) {
         uint64_t i = (uint64_t)top + (uint64_t)r;
         uint64_t seq = seqview_at(&vw_, i);
-        struct shm_record m;
+        struct shm_string_entry e;
         uint32_t len = 0;
         bool have_rec;
         int yy = y + 1 + r;
         bool sel = i == si;
         int attr = sel ? screen_attr(R_SELECTED) : 0;
         if (sel) draw_fill(yy, 0, w, attr);
-        enum shm_read_result rr = string_read(v, seq, &m, buf, &len, &have_rec);
+        enum shm_read_result rr = string_read(v, seq, &e, buf, &len, &have_rec);
         if (!have_rec) {
             draw_text(yy, 0, w, "      -        (string no longer in the ring)", attr);
             continue;
         }
         char pre[48];
-        snprintf(pre, sizeof pre, "%7llu %6u  ", (unsigned long long)m.aux + 1, m.wire_len);
+        snprintf(pre, sizeof pre, "%7llu %6u  ", (unsigned long long)e.frame_seq + 1, e.offset);
         int x = draw_text(yy, 0, w, pre, attr);
         if (rr != SHM_READ_OK) {
             draw_text(yy, x, w - x,
@@ -248,17 +247,17 @@ static int on_key(struct vw *v, int key)
     case '\r':
     case KEY_ENTER: {
         if (!st.have_sel || !v->have_a) return KR_HANDLED;
-        struct shm_string_ref ref;
-        struct shm_record m;
-        if (shm_ring_read(&v->a.strings, st.sel, &m, &ref, sizeof ref) != SHM_READ_OK) {
+        struct shm_string_entry e;
+        if (shm_strtab_read(&v->a.strings, st.sel, &e) != SHM_READ_OK) {
             vw_message(v, "that string is no longer in the ring");
             return KR_HANDLED;
         }
-        if (m.aux < v->s.oldest) {
-            vw_message(v, "packet %llu is no longer in the ring", (unsigned long long)m.aux + 1);
+        if (e.frame_seq < v->s.oldest) {
+            vw_message(v, "packet %llu is no longer in the ring",
+                       (unsigned long long)e.frame_seq + 1);
             return KR_HANDLED;
         }
-        tabs_select_packet(v, m.aux);
+        tabs_select_packet(v, e.frame_seq);
         v->goto_tab = VT_PACKETS;
         return KR_GOTO;
     }

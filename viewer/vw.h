@@ -37,7 +37,7 @@ struct vw_snap {
     bool capture_closed; /* writer ended cleanly */
     enum vw_analyzer analyzer;
     uint64_t analyzed, a_missed, a_next, first_ts, last_ts, flows_active, malformed;
-    uint64_t str_write, str_oldest; /* strings ring */
+    uint64_t str_write, str_oldest; /* string table */
     bool kernel_counting;           /* the kernel flow counter's totals below are live */
     uint64_t kernel_packets;        /* every frame the kernel counter saw (analyzer-joined) */
 };

@@ -98,7 +98,7 @@ static void dump_flows(const struct shm_analysis *a)
     }
 }
 
-/* Each string's text comes from its frame in segment 1 (the strings ring holds references). */
+/* Each string's text comes from its frame in segment 1 (the string table holds references). */
 static int dump_strings(const struct shm_analysis *a, const char *session)
 {
     struct shm_frames f;
@@ -114,21 +114,24 @@ static int dump_strings(const struct shm_analysis *a, const char *session)
         return 1;
     }
     struct shm_string_frame fc = {.bytes = frame_copy, .bufsize = sizeof frame_copy};
-    struct shm_ring_reader rd;
-    shm_ring_reader_init(&rd, &a->strings, 0);
-    struct shm_record m;
-    struct shm_string_ref ref;
-    uint64_t gone = 0;
-    while (shm_ring_next(&rd, &m, &ref, sizeof ref, 0) == SHM_READ_OK) {
+    uint64_t gone = 0, end = shm_strtab_write_seq(&a->strings);
+    for (uint64_t s = shm_strtab_oldest(&a->strings); s < end; s++) {
+        struct shm_string_entry e;
+        enum shm_read_result r = shm_strtab_read(&a->strings, s, &e);
+        if (r == SHM_READ_GONE) continue; /* overwritten while we read */
+        if (r != SHM_READ_OK) {
+            printf("%" PRIu64 " CORRUPT\n", s);
+            continue;
+        }
         char text[SHM_STRING_MAX + 1];
         uint32_t len;
-        enum shm_read_result r = shm_string_text(&f.ring, &fc, &m, &ref, text, &len);
+        r = shm_string_text(&f.ring, &fc, &e, text, &len);
         if (r == SHM_READ_OK)
-            printf("%" PRIu64 "\t%u\t%.*s\n", m.aux, m.wire_len, (int)len, text);
+            printf("%" PRIu64 "\t%u\t%.*s\n", e.frame_seq, e.offset, (int)len, text);
         else if (r == SHM_READ_GONE)
             gone++;
         else
-            printf("%" PRIu64 " CORRUPT\n", m.aux);
+            printf("%" PRIu64 " CORRUPT\n", e.frame_seq);
     }
     if (gone)
         fprintf(stderr, "analysisdump: %" PRIu64 " strings whose frame is no longer in segment 1\n",

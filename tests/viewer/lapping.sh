@@ -3,7 +3,7 @@
 # on the first packet and another filters: the paused viewer counts the lap (laps >= 1) and moves
 # to the oldest packet still in the ring; ring overwrites show in the status bar; the filtering
 # viewer counts only frames still in the ring; both keep responding. The blast's frames carry no
-# strings, so the strings ring still holds the known capture's, whose frames are gone: Strings
+# strings, so the string table still holds the known capture's, whose frames are gone: Strings
 # shows them as overwritten and a search finds none of them.
 . "$(dirname "$0")/lib.sh"
 setup_veth pl
