@@ -247,8 +247,14 @@ void flow_table_lookup_begin(const struct flow_table *t, const struct dissection
     __builtin_prefetch(&t->index[l->home]);
 }
 
-/* The lines of a slot that flow_table_update_found() touches for a frame of second sec. */
-static void prefetch_slot(const struct shm_flow *f, uint64_t sec)
+/*
+ * The lines of a slot that flow_table_update_found() touches for a frame of second sec. This and
+ * prefetch_entry() are always inlined: GCC's IPA pass judges a separate function whose only
+ * effect is prefetching to have no effect at all and deletes its calls, which left the lookup
+ * without its prefetch (found in the object code; measured: 413 -> 388 ns a frame, 10 pairs).
+ */
+static inline __attribute__((always_inline)) void prefetch_slot(const struct shm_flow *f,
+                                                                uint64_t sec)
 {
     __builtin_prefetch(&f->lock, 1);
     __builtin_prefetch(&f->packets, 1);
@@ -258,7 +264,8 @@ static void prefetch_slot(const struct shm_flow *f, uint64_t sec)
 }
 
 /* The slot of index entry e (slot + 1; 0 is empty), as prefetch_slot() asks for it. */
-static void prefetch_entry(const struct flow_table *t, uint32_t e, uint64_t sec)
+static inline __attribute__((always_inline)) void prefetch_entry(const struct flow_table *t,
+                                                                 uint32_t e, uint64_t sec)
 {
     if (e) prefetch_slot(&t->slots[e - 1], sec);
 }
