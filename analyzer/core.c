@@ -173,12 +173,10 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
         if (d->layers[i].proto < SHM_PROTO_SLOTS)
             shm_counter_add(&h->proto_packets[d->layers[i].proto], 1);
 
-    flow_table_lookup_prefetch(an->flows, &look, meta->ts_ns);
     uint8_t *rec = NULL;
-    if (an->cfg.publish_frames) {
-        rec = publish_detail_begin(an, meta);
-        publish_strings(an, meta, bytes);
-    }
+    if (an->cfg.publish_frames) rec = publish_detail_begin(an, meta);
+    flow_table_lookup_prefetch(an->flows, &look, meta->ts_ns);
+    if (an->cfg.publish_frames) publish_strings(an, meta, bytes);
     uint64_t flow_id = flow_table_update_found(an->flows, d, &look, meta->ts_ns, meta->wire_len);
     if (an->cfg.publish_frames) publish_detail_commit(an, meta, rec, flow_id, flags);
 
