@@ -16,7 +16,7 @@ mkdir -p "$OUT/seeds" "$OUT/corpus" "$OUT/artifacts"
 SRC=$ROOT/analyzer
 "$CC" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$ROOT" -o "$OUT/fuzz_dissect" "$ROOT/tests/fuzz/fuzz_dissect.c" \
-    $(ls "$SRC"/dissect*.c "$SRC"/print.c "$SRC"/json.c | grep -v dissect_main.c)
+    $(ls "$SRC"/dissect*.c "$SRC"/print.c "$SRC"/json.c "$SRC"/cpu.c | grep -v dissect_main.c)
 if [ -z "$(ls -A "$OUT/seeds")" ]; then
     python3 "$ROOT/tests/analyzer/gen_pcap.py" "$OUT/gen.pcap" 300 --seed 5
     python3 "$ROOT/tests/fuzz/pcap_to_seeds.py" "$OUT/seeds" 300 "$OUT/gen.pcap"
