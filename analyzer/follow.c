@@ -42,6 +42,19 @@ static int attach_frames(struct shm_frames *f, const char *session, int wait_ms)
     }
 }
 
+/*
+ * The detail ring's size when none was asked for: 5/4 of the frame ring's. A dissection (~830
+ * bytes in mixed traffic) is larger than the average frame (~570), and the Packets tab derives
+ * its rows from dissections: sized alike, rows would have their dissections only about as far
+ * back as the frames reach. It also lets a small frame ring (a small device) give a small segment.
+ */
+static uint64_t detail_bytes_for(const struct shm_frames *f)
+{
+    uint64_t frames = f->ring.data_size + (f->ring.desc_mask + 1) * sizeof(struct shm_ring_desc);
+    uint64_t bytes = frames / 4 * 5;
+    return bytes < (2ull << 20) ? 2ull << 20 : bytes;
+}
+
 /* Takes over a dead analyzer's segment for the same frame segment; 1 if taken over. */
 static int try_takeover(struct shm_analysis *a, const char *session, uint64_t frames_created)
 {
@@ -78,7 +91,9 @@ int analyzer_follow(const struct follow_options *o)
     int taken = try_takeover(&a, o->session, frames_created);
     if (taken < 0) return 1;
     if (!taken) {
-        if (shm_analysis_create(&a, o->session, &o->cfg, o->gid, err, sizeof err) != 0) {
+        struct shm_analysis_config cfg = o->cfg;
+        if (!cfg.detail_bytes) cfg.detail_bytes = detail_bytes_for(&f);
+        if (shm_analysis_create(&a, o->session, &cfg, o->gid, err, sizeof err) != 0) {
             fprintf(stderr, "packrat-analyzer: %s\n", err);
             return 1;
         }

@@ -12,7 +12,7 @@
 
 struct follow_options {
     const char *session;
-    struct shm_analysis_config cfg;
+    struct shm_analysis_config cfg; /* cfg.detail_bytes 0: sized from the frame ring */
     unsigned min_string;
     int wait_ms;         /* how long to wait for capture's segment to appear */
     gid_t gid;           /* group of segment 2 ((gid_t)-1: ours) */

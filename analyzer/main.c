@@ -17,7 +17,9 @@ static void usage(FILE *f)
                "                        [--wait-ms N] [--group GID] [--unlink] [-q]\n"
                "\n"
                "Follows /dev/shm/packrat.NAME.frames and writes /dev/shm/packrat.NAME.analysis\n"
-               "(taking over the latter when a previous analyzer of the session died).\n");
+               "(taking over the latter when a previous analyzer of the session died).\n"
+               "--detail-mb defaults to 5/4 of the frame ring, so that the dissections reach\n"
+               "about as far back as the frames do.\n");
 }
 
 static unsigned long number(const char *opt, const char *s, unsigned long max)
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 {
     struct follow_options o = {.wait_ms = 5000, .gid = (gid_t)-1, .min_string = 4};
     shm_analysis_default_config(&o.cfg);
+    o.cfg.detail_bytes = 0; /* unless --detail-mb: from the frame ring (follow.c) */
     enum { O_SESSION = 256, O_FLOWS, O_DETAIL, O_STRINGS, O_MIN, O_WAIT, O_GROUP, O_UNLINK };
     static const struct option opts[] = {{"session", required_argument, 0, O_SESSION},
                                          {"flows", required_argument, 0, O_FLOWS},
