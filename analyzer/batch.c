@@ -81,12 +81,14 @@ int batch_follow(const char *session, const struct batch_options *o,
             n++;
             continue;
         }
+        analyzer_flush(&an);
         fflush(stdout); /* nothing new: show what we have, like tcpdump -l between bursts */
         uint32_t state = atomic_load(&src.hdr->seg.state);
         if ((state == SHM_STATE_CLOSED || !shm_writer_alive(&src.hdr->seg)) &&
             shm_ring_lag(&rd) == 0)
             break;
     }
+    analyzer_flush(&an);
     if (o->flows) {
         usleep(1100 * 1000); /* capture republishes the kernel counts about once a second */
         analyzer_join_kernel(&an, &src);
@@ -172,6 +174,7 @@ int batch_run(const struct batch_options *o)
         fprintf(stderr, "packrat: %s: %s\n", o->file, pcap_geterr(p));
         status = 1;
     }
+    analyzer_flush(&an);
     if (o->flows) flow_table_print(an.flows, stdout, o->json);
     if (fflush(stdout) != 0) status = 1;
     analyzer_fini(&an);

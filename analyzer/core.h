@@ -33,12 +33,27 @@ struct analyzer_config {
     FILE *out;
 };
 
+/*
+ * A frame whose flow is still to be accounted (core.c says why the analyzer keeps one): its
+ * dissection (one of struct analyzer's two), lookup, reserved detail record and flags.
+ */
+struct analyzer_pending {
+    bool valid;
+    uint8_t flags; /* SHM_PKT_* */
+    unsigned d;    /* index into analyzer.d */
+    struct shm_record meta;
+    struct flow_lookup look;
+    uint8_t *rec; /* its detail record, reserved and packed, not yet committed */
+};
+
 struct analyzer {
     struct analyzer_config cfg;
     struct shm_analysis *a;
     struct flow_table *flows;
     struct print_ctx *print;
-    struct dissection d;
+    struct dissection d[2]; /* the frame being analyzed, and the pending one */
+    unsigned cur;           /* index of the frame being analyzed */
+    struct analyzer_pending pend;
     uint64_t frame_number; /* 1-based count for frame.number in batch output */
 };
 
@@ -47,9 +62,18 @@ int analyzer_init(struct analyzer *an, struct shm_analysis *a, const struct anal
                   uint32_t link_type);
 void analyzer_fini(struct analyzer *an);
 
-/* Analyzes frame seq (bytes[0..meta->len)) of the given link type. */
+/*
+ * Analyzes frame seq (bytes[0..meta->len)) of the given link type. Everything about the frame is
+ * done on return except its flow accounting, the commit of its detail record and the header
+ * counters that say it is done (frames_analyzed, next_frame_seq): those complete during the next
+ * frame's call, or at analyzer_flush(). Batch output (--print, --json) is written at once.
+ */
 void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const uint8_t *bytes,
                     uint32_t link_type);
+
+/* Completes the frame analyzer_frame() left pending. Call before waiting for frames, before
+ * reading the flows or counters, and at the end. Cheap when nothing is pending. */
+void analyzer_flush(struct analyzer *an);
 
 /* Frames in [from, to) were overwritten before we could read them. */
 void analyzer_missed(struct analyzer *an, uint64_t from, uint64_t to);

@@ -323,6 +323,11 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
     return f->id;
 }
 
+bool flow_table_tick_due(const struct flow_table *t, uint64_t now_ns)
+{
+    return now_ns / 1000000000ull != t->now_sec;
+}
+
 void flow_table_tick(struct flow_table *t, uint64_t now_ns)
 {
     uint64_t sec = now_ns / 1000000000ull;

@@ -55,6 +55,9 @@ void flow_table_keep_expired(struct flow_table *t);
  * expires idle flows; otherwise returns at once. */
 void flow_table_tick(struct flow_table *t, uint64_t now_ns);
 
+/* Whether flow_table_tick() at now_ns would do anything (the second changed). */
+bool flow_table_tick_due(const struct flow_table *t, uint64_t now_ns);
+
 /* Joins the kernel counter's per-flow figures (segment 1's kflow table) into the slots. */
 void flow_table_join_kernel(struct flow_table *t, const struct shm_kflow *k, uint64_t n);
 

@@ -132,10 +132,15 @@ int analyzer_follow(const struct follow_options *o)
         if (res == SHM_READ_OK) {
             if (m.seq > expect) analyzer_missed(&an, expect, m.seq);
             analyzer_frame(&an, &m, frame, link_type);
-            if (o->count && atomic_load(&a.hdr->frames_analyzed) >= o->count) break;
+            if (o->count) { /* -c counts completed frames */
+                analyzer_flush(&an);
+                if (atomic_load(&a.hdr->frames_analyzed) >= o->count) break;
+            }
             if (++batch < 256) continue;
         }
-        /* A batch is done (or nothing new): wake viewers, show we are alive, check capture. */
+        /* A batch is done (or nothing new): complete the last frame, wake viewers, show we are
+         * alive, check capture. */
+        analyzer_flush(&an);
         if (batch) {
             shm_ring_wake(&a.detail);
             batch = 0;
@@ -156,6 +161,7 @@ int analyzer_follow(const struct follow_options *o)
             }
         }
     }
+    analyzer_flush(&an);
     analyzer_join_kernel(&an, &f);
     shm_ring_wake(&a.detail);
     if (o->flows_at_end) flow_table_print(an.flows, cfg.out, o->flows_json);

@@ -100,6 +100,7 @@ int main(int argc, char **argv)
                                    .wire_len = frames[i].len};
             analyzer_frame(&an, &m, frames[i].bytes, link);
         }
+        analyzer_flush(&an);
         rate[r] = (double)n / (cpu_s() - t0);
         analyzer_fini(&an);
         shm_analysis_close(&a, true);
