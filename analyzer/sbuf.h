@@ -122,7 +122,7 @@ static inline void sb_u(struct sbuf *s, uint64_t v)
         s->buf[s->len] = 0;
         return;
     }
-    char tmp[24];
+    char tmp[32]; /* 20 digits at most; 32 because LTO's range analysis cannot see that */
     sb_put_digits(tmp + n, v);
     sb_mem_cut(s, tmp, n);
 }
