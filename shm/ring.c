@@ -63,18 +63,18 @@ int shm_ring_geometry(size_t avail, uint32_t typical_record, uint64_t *desc_coun
      * descriptor count is a power of two. Of the two powers around avail / (descriptor +
      * payload), take the one under which the area holds more records of the typical size: the
      * smaller runs out of descriptors first, the larger out of data. A ring's records vary (a
-     * payload string, a ~1 KiB dissection, a frame of 60 to 1514 bytes), so one fixed ratio
-     * wasted most of one part or the other. Records smaller than a descriptor (the strings
-     * ring's references into frames) give the descriptors most of the area: a cap at half of it
-     * would leave three eighths of such a ring unwritten.
+     * dissection of ~830 bytes, a frame of 60 to 1514 bytes), so one fixed ratio
+     * wasted most of one part or the other. Descriptors never take more than half the area.
      */
     uint64_t payload = SHM_RING_ALIGN(typical_record ? typical_record : 1);
     uint64_t lo = pow2_floor(avail / (sizeof(struct shm_ring_desc) + payload));
-    if (lo < 64) lo = 64; /* a small area for big records still gets a usable count */
+    uint64_t most = pow2_floor(avail / 2 / sizeof(struct shm_ring_desc));
+    if (lo > most) lo = most; /* tiny records: descriptors stop at half the area */
+    if (lo < 64) lo = 64;     /* a small area for big records still gets a usable count */
     uint64_t best_n = 0, best_data = 0, best_held = 0;
     for (uint64_t n = lo; n <= lo * 2; n *= 2) {
         uint64_t desc_bytes = n * sizeof(struct shm_ring_desc);
-        if (desc_bytes >= avail) continue;
+        if (desc_bytes > avail / 2) continue;
         uint64_t data = (avail - desc_bytes) & ~(uint64_t)(RECORD_ALIGN - 1);
         uint64_t held = records_held(n, data, payload);
         if (held > best_held) best_n = n, best_data = data, best_held = held;
