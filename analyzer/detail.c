@@ -29,9 +29,6 @@ uint32_t detail_encode(const struct dissection *d, uint8_t *buf, uint32_t cap)
         .nfields = d->nfields,
         .pool_used = d->pool_used,
         .fields_dropped = d->fields_dropped,
-        .link_type = d->m.link_type,
-        .caplen = d->m.caplen,
-        .wirelen = d->m.wirelen,
     };
     size_t need = packed_size(h.nlayers, h.nevents, h.nfields, h.pool_used);
     if (need > cap) return 0;
@@ -116,9 +113,6 @@ bool detail_decode(const uint8_t *buf, uint32_t len, struct dissection *out,
     const uint8_t *p = buf + sizeof h;
     memcpy(&out->m, p, sizeof out->m);
     p += sizeof out->m;
-    out->m.link_type = h.link_type;
-    out->m.caplen = h.caplen;
-    out->m.wirelen = h.wirelen;
     memcpy(out->layers, p, h.nlayers * sizeof out->layers[0]);
     p += h.nlayers * sizeof out->layers[0];
     memcpy(out->events, p, h.nevents * sizeof out->events[0]);

@@ -26,11 +26,8 @@ struct detail_hdr {
     uint8_t pkt_flags; /* SHM_PKT_*: what the frame's events say about it */
     uint16_t nfields;
     uint16_t pool_used;
-    uint32_t fields_dropped;
-    uint32_t link_type;
-    uint32_t caplen;
-    uint32_t wirelen;
-    uint64_t flow_id; /* the analyzer's flow (shm_flow.id), 0 for frames without one */
+    uint32_t fields_dropped; /* (link type and lengths are in the meta block that follows) */
+    uint64_t flow_id;        /* the analyzer's flow (shm_flow.id), 0 for frames without one */
 };
 
 /* Bytes detail_encode() needs at most. */
