@@ -1,12 +1,13 @@
 /*
  * analysis.h — segment 2, the analysis: what packrat-analyzer writes and viewers draw.
  *
- * Two rings keyed by frame sequence (full dissections, from which the Packets tab derives each
- * row and the Analysis tab draws its tree; payload strings for the Strings tab) and two seqlocked
- * tables (flows, per-second series), plus counters in the header. The analyzer formats no text:
- * a summary line costs more than the dissection of most frames, and only the rows a viewer shows
- * (or --print prints) are ever read as text. Readers get validated private views, copy slots out
- * under their seqlocks, and treat every string they copy as untrusted (shm_copy_str).
+ * A ring of full dissections keyed by frame sequence (the Packets tab derives each row from one,
+ * the Analysis tab draws its tree), a table of payload strings for the Strings tab (strtab.h), and
+ * two seqlocked tables (flows, per-second series), plus counters in the header. The analyzer
+ * formats no text: a summary line costs more than the dissection of most frames, and only the rows
+ * a viewer shows (or --print prints) are ever read as text. Readers get validated private views,
+ * copy slots out under their seqlocks, and treat every string they copy as untrusted
+ * (shm_copy_str).
  */
 #ifndef PACKRAT_SHM_ANALYSIS_H
 #define PACKRAT_SHM_ANALYSIS_H

@@ -24,10 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SHM_MAGIC 0x3154415252434b50ull /* "PKCRRAT1" little-endian */
-#define SHM_LAYOUT_VERSION                                                                         \
-    2u /* 2: no summary ring (rows come from the detail record), strings are references into       \
-          frames */
+/* Layout 2: no summary ring (viewers derive rows from the detail record), and strings are
+ * references into frames held in a string table. */
+#define SHM_MAGIC            0x3154415252434b50ull /* "PKCRRAT1" little-endian */
+#define SHM_LAYOUT_VERSION   2u
 #define SHM_HDR_SIZE         4096u
 #define SHM_CACHELINE        64u
 #define SHM_SESSION_MAX      64u

@@ -4,13 +4,13 @@
  * packet.
  *
  * Rows are entries of the analysis segment's string table (frame sequence, offset and length of
- * the run in its frame). The text is read from the frame in
- * segment 1 (shm_string_text), and the last frame read is kept: a frame's strings are next to each
- * other. A string whose frame the frame ring has overwritten shows as such and matches no search.
- * Without a search the view is the ring's range and a refresh reads only the visible records. A
- * search works like the packet filter: each record is tested at most once (case-insensitive
- * substring), matches are cached in a seqlist sized to the ring's descriptors, new records are
- * tested as they arrive, and a big backlog is worked off under a time budget per refresh.
+ * the run in its frame). The text is read from the frame in segment 1 (shm_string_text), and the
+ * last frame read is kept: a frame's strings are next to each other. A string whose frame the
+ * frame ring has overwritten shows as such and matches no search. Without a search the view is
+ * the table's range and a refresh reads only the visible entries. A search works like the packet
+ * filter: each entry is tested at most once (case-insensitive substring), matches are cached in a
+ * seqlist sized to the table's capacity, new entries are tested as they arrive, and a big backlog
+ * is worked off under a time budget per refresh.
  */
 #include <ctype.h>
 #include <stdint.h>
