@@ -59,30 +59,14 @@ static inline unsigned emit_pieces(const uint8_t *bytes, uint32_t start, uint32_
 static inline uint32_t printable_mask16(const uint8_t *bytes)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)bytes);
-    /* Signed compares: 0x80..0xff are negative, so "> 0x1f and < 0x7f" is exactly 0x20..0x7e. */
-    __m128i text = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
-                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+    /* Adding 0x60 moves 0x20..0x7e, and nothing else, to 0x80..0xde: the signed bytes below
+     * -33. One add and one compare, where a range test takes two compares and an and. */
+    __m128i text =
+        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8((char)(0xdf - 256)));
     __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
     return (uint32_t)_mm_movemask_epi8(_mm_or_si128(text, tab));
 }
 
-/* End of the printable run that continues at i (exclusive). */
-static uint32_t run_end_sse2(const uint8_t *bytes, uint32_t i, uint32_t to)
-{
-    /* Long text runs: 32 bytes per step, two independent loads in flight. */
-    while (i + 32 <= to) {
-        uint32_t m = printable_mask16(bytes + i) | printable_mask16(bytes + i + 16) << 16;
-        if (m != 0xffffffffu) return i + (uint32_t)__builtin_ctz(~m);
-        i += 32;
-    }
-    while (i + 16 <= to) {
-        uint32_t m = printable_mask16(bytes + i);
-        if (m != 0xffff) return i + (uint32_t)__builtin_ctz(~m);
-        i += 16;
-    }
-    while (i < to && printable[bytes[i]]) i++;
-    return i;
-}
 /* Bit k set when bytes[k] (k < 64) is printable. Four independent loads, no branches. */
 static inline uint64_t printable_mask64_sse2(const uint8_t *bytes)
 {
@@ -96,8 +80,8 @@ static inline uint64_t printable_mask64_sse2(const uint8_t *bytes)
 CPU_AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)bytes);
-    __m256i text = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x1f)),
-                                    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7f), v));
+    __m256i text = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xdf - 256)),
+                                     _mm256_add_epi8(v, _mm256_set1_epi8(0x60)));
     __m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
     return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(text, tab));
 }
@@ -107,22 +91,10 @@ CPU_AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *byte
     return (uint64_t)printable_mask32_avx2(bytes) | (uint64_t)printable_mask32_avx2(bytes + 32)
                                                         << 32;
 }
-
-/* run_end_sse2() 64 bytes per step. */
-CPU_AVX2_TARGET static uint32_t run_end_avx2(const uint8_t *bytes, uint32_t i, uint32_t to)
-{
-    while (i + 64 <= to) {
-        uint64_t m = printable_mask64_avx2(bytes + i);
-        if (m != ~0ull) return i + (uint32_t)__builtin_ctzll(~m);
-        i += 64;
-    }
-    return run_end_sse2(bytes, i, to);
-}
 #endif
 
-/* The two steps that differ by instruction set; everything else is shared. */
+/* The step that differs by instruction set; everything else is shared. */
 typedef uint64_t (*mask64_fn)(const uint8_t *bytes);
-typedef uint32_t (*run_end_fn)(const uint8_t *bytes, uint32_t i, uint32_t to);
 
 /*
  * The same for n < 64 bytes, reading nothing outside bytes[0, n): whole 16-byte
@@ -143,95 +115,132 @@ static uint64_t printable_mask_short(const uint8_t *bytes, uint32_t n)
 }
 
 /*
- * Bit j set when bits j - w + 1 .. j of m are all set (1 <= w <= 64): the ends of the w-byte
- * printable windows lying wholly inside the block. Doubling the window width each step takes
- * log2(w) shifts, not w; the shift fills zeros at the bottom, so no window reaches below bit 0.
+ * Bit j set when the w bytes ending at byte j of this block are all printable, counting back into
+ * the previous block (1 <= w <= 16). Doubling the window width each step takes log2(w) shifts,
+ * not w; each step's shift brings in the top bits of the same step's mask for the previous block,
+ * kept in st[] (zeros before the first block: nothing before the scan is in a run). *wprev gets the
+ * previous block's result, whose top bit a run ending at this block's byte 0 needs.
  */
-static inline uint64_t window_ends(uint64_t m, uint32_t w)
+static inline __attribute__((always_inline)) uint64_t
+window_ends(uint64_t m, uint64_t prev, uint32_t w, uint64_t st[5], uint64_t *wprev)
 {
-    uint32_t k = 1;
-    for (; 2 * k <= w; k *= 2) m &= m << k;
-    if (k < w) m &= m << (w - k); /* two overlapping k-windows cover w when w < 2k */
-    return m;
-}
-
-/*
- * The runs whose first w bytes lie in the 64-byte block at base (w: the window width, at most
- * min_len). m is the block's printable mask, with the bits of bytes before the scan position and
- * past to cleared. Emits the runs of min_len or more and returns where the next run may start:
- * past the last run found, or base when there was none.
- */
-static inline __attribute__((always_inline)) uint32_t
-scan_block(const uint8_t *bytes, uint32_t base, uint64_t m, uint32_t w, uint32_t to,
-           uint32_t min_len, strings_emit_fn emit, void *ctx, unsigned *count, run_end_fn run_end)
-{
-    uint32_t next = base;
-    uint64_t ends = window_ends(m, w);
-    while (ends) {
-        uint32_t j = (uint32_t)__builtin_ctzll(ends), first = j + 1 - w;
-        /* The run starts after the last non-printable byte below its first window, or at base:
-         * a run reaching below base would have been found by an earlier block (see below). */
-        uint64_t below = ~m & ((1ull << first) - 1);
-        uint32_t start = below ? base + 64 - (uint32_t)__builtin_clzll(below) : base;
-        /* It ends at the first non-printable byte at or after j; a run reaching the block's end
-         * goes on past it, and run_end follows it there. */
-        uint64_t after = ~m & (~0ull << j);
-        uint32_t end =
-            after ? base + (uint32_t)__builtin_ctzll(after) : run_end(bytes, base + 64, to);
-        *count += emit_pieces(bytes, start, end, min_len, emit, ctx);
-        if (end == to) return to;
-        next = end + 1;
-        /* Windows that start at or before end overlap this run: drop their ends. */
-        uint32_t keep = end - base + w;
-        ends = keep < 64 ? ends & (~0ull << keep) : 0;
+    uint64_t t = m, tp = prev;
+    uint32_t k = 1, s = 0;
+    for (; 2 * k <= w; k *= 2, s++) {
+        uint64_t nt = t & (t << k | tp >> (64 - k));
+        tp = st[s];
+        st[s] = nt;
+        t = nt;
     }
-    return next;
+    if (k < w) { /* two overlapping k-windows cover w when w < 2k */
+        uint64_t nt = t & (t << (w - k) | tp >> (64 - (w - k)));
+        tp = st[s];
+        st[s] = nt;
+        t = nt;
+    }
+    *wprev = tp;
+    return t;
 }
 
 /*
- * Mask-driven scan: every 64-byte block becomes one 64-bit printable mask, the ends of w-byte
- * printable windows in it are a few shifts and ands away, and a block without one (most blocks of
- * binary payloads) costs four loads and no branch beyond the loop's. Blocks overlap by w - 1
- * bytes, so every window lies wholly inside some block: no state carries from one block to the
- * next. Run starts and ends come from the same mask, so bytes are classified about once.
+ * The state of a scan between blocks, and the runs found but not yet emitted. Emitting is a call,
+ * and a call inside the block loop made the compiler keep the loop's constants and state in
+ * memory around it; so runs are collected here and emitted in batches.
+ */
+struct scan_state {
+    uint64_t prev;     /* the previous block's printable mask */
+    uint64_t st[5];    /* the previous block's window steps (window_ends()) */
+    uint32_t run_from; /* where a run reaching the current block's start began */
+    uint32_t w;        /* window width: min(min_len, 16) */
+    unsigned n;        /* runs collected */
+    uint32_t start[64], end[64];
+};
+
+static unsigned emit_runs(const uint8_t *bytes, struct scan_state *s, uint32_t min_len,
+                          strings_emit_fn emit, void *ctx)
+{
+    unsigned count = 0;
+    for (unsigned k = 0; k < s->n; k++)
+        count += emit_pieces(bytes, s->start[k], s->end[k], min_len, emit, ctx);
+    s->n = 0;
+    return count;
+}
+
+/*
+ * One 64-byte block at base with printable mask m. With W its window ends (window_ends()), bit j
+ * of
  *
- * Invariant: every run of w or more bytes that starts before i has been dealt with, and i is
- * past its end. Hence a window found in the block at i belongs to a run starting at i or later.
+ *     ends = ~m & (W << 1 | Wprev >> 63)
+ *
+ * marks a non-printable byte j right after a printable byte that closes a window of w printable
+ * bytes: the end of a run of w or more, wherever in earlier blocks the run began. Its start is the
+ * byte after the last non-printable byte below j in this block, or, with none, run_from. Nothing
+ * depends on a branch but the loop over the runs themselves.
+ */
+static inline __attribute__((always_inline)) unsigned
+scan_block(const uint8_t *bytes, struct scan_state *s, uint32_t base, uint64_t m, uint32_t w,
+           uint32_t min_len, strings_emit_fn emit, void *ctx)
+{
+    unsigned count = 0;
+    uint64_t wprev, ends = ~m & (window_ends(m, s->prev, w, s->st, &wprev) << 1 | wprev >> 63);
+    while (ends) {
+        uint32_t j = (uint32_t)__builtin_ctzll(ends);
+        ends &= ends - 1;
+        uint64_t below = ~m & ((1ull << j) - 1);
+        s->start[s->n] = below ? base + 64 - (uint32_t)__builtin_clzll(below) : s->run_from;
+        s->end[s->n] = base + j;
+        if (++s->n == 64) count += emit_runs(bytes, s, min_len, emit, ctx);
+    }
+    /* A block with no non-printable byte leaves run_from where it was. */
+    if (~m) s->run_from = base + 64 - (uint32_t)__builtin_clzll(~m);
+    s->prev = m;
+    return count;
+}
+
+/*
+ * Mask-driven scan over consecutive 64-byte blocks, each classified once into a 64-bit printable
+ * mask (scan_block()). Binary payloads (a short run every block or so) cost little more than text,
+ * and a printable block inside a long text run costs its loads and a compare. The last, partial,
+ * block has its bits past to clear, so a run reaching to ends there; when to falls on a block
+ * boundary it is an empty block that closes such a run. Nothing outside [from, to) is read:
+ * frames may end at the end of a mapping.
  */
 static inline __attribute__((always_inline)) unsigned
 scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
-            strings_emit_fn emit, void *ctx, mask64_fn printable_mask64, run_end_fn run_end)
+            strings_emit_fn emit, void *ctx, mask64_fn printable_mask64)
 {
-    unsigned count = 0;
     if (min_len == 0) min_len = 1;
     if (from >= to || to - from < min_len) return 0;
-    /* Windows wider than 16 bytes would shrink the step between blocks for little gain: longer
-     * minimums find the runs of 16 or more and let emit_pieces drop those that are too short. */
-    uint32_t w = min_len < 16 ? min_len : 16, step = 65 - w;
-    uint32_t i = from;
-    while (to - i >= 64) {
-        uint32_t next = scan_block(bytes, i, printable_mask64(bytes + i), w, to, min_len, emit, ctx,
-                                   &count, run_end);
-        i = next > i + step ? next : i + step;
+    /* Windows wider than 16 bytes would need more shifts for little gain: longer minimums find
+     * the runs of 16 or more and let emit_pieces drop those that are too short. */
+    uint32_t w = min_len < 16 ? min_len : 16;
+    struct scan_state s;
+    s.prev = 0; /* nothing before from is in a run */
+    memset(s.st, 0, sizeof s.st);
+    s.run_from = from;
+    s.n = 0;
+    unsigned count = 0, last = 0;
+    for (uint32_t k = 1; 2 * k <= w; k *= 2) last++;
+    if ((1u << last) < w) last++;
+    uint32_t base = from;
+    for (; to - base >= 64; base += 64) {
+        uint64_t m = printable_mask64(bytes + base);
+        /* Inside a long run every step is all ones and stays so: nothing to do. */
+        if (m == ~0ull && (last ? s.st[last - 1] : s.prev) == ~0ull) continue;
+        count += scan_block(bytes, &s, base, m, w, min_len, emit, ctx);
     }
-    if (to - i < w) return count;
-    /*
-     * Fewer than 64 bytes remain. When the range holds 64 or more, the last block ends exactly at
-     * to and begins before i; the bytes before i are cleared from its mask, which is all the
-     * invariant needs. Shorter ranges get a short mask. Either way nothing outside [from, to) is
-     * read: frames may end at the end of a mapping.
-     */
-    uint32_t base = to - from >= 64 ? to - 64 : from;
-    uint64_t m = to - from >= 64 ? printable_mask64(bytes + base)
-                                 : printable_mask_short(bytes + from, to - from);
-    scan_block(bytes, base, m & (~0ull << (i - base)), w, to, min_len, emit, ctx, &count, run_end);
-    return count;
+    uint32_t rem = to - base;
+    uint64_t m = rem == 0          ? 0
+                 : to - from >= 64 ? printable_mask64(bytes + to - 64) >> (64 - rem)
+                                   : printable_mask_short(bytes + base, rem);
+    count += scan_block(bytes, &s, base, m, w, min_len, emit, ctx);
+    return count + emit_runs(bytes, &s, min_len, emit, ctx);
 }
 
 static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                               strings_emit_fn emit, void *ctx)
 {
-    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_sse2, run_end_sse2);
+    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_sse2);
 }
 
 #if defined(CPU_HAVE_AVX2_PATHS)
@@ -239,9 +248,8 @@ CPU_AVX2_TARGET static unsigned scan_avx2(const uint8_t *bytes, uint32_t from, u
                                           uint32_t min_len, strings_emit_fn emit, void *ctx)
 {
     /* The default minimum as a constant: its window test becomes two shifts and ands. */
-    if (min_len == 4)
-        return scan_blocks(bytes, from, to, 4, emit, ctx, printable_mask64_avx2, run_end_avx2);
-    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2, run_end_avx2);
+    if (min_len == 4) return scan_blocks(bytes, from, to, 4, emit, ctx, printable_mask64_avx2);
+    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2);
 }
 #endif
 #else
