@@ -348,9 +348,8 @@ SHM_RING_INLINE void prefetch_for_reader(const struct shm_ring *r, uint64_t seq,
     __builtin_prefetch(&r->desc[(seq + 4) & r->desc_mask]);
     uint64_t ahead = d->data_off + SHM_RING_READ_PREFETCH_AHEAD;
     if (ahead >= r->data_size) ahead -= r->data_size;
-    for (uint64_t k = 0; k < len && ahead < r->data_size;
-         k += SHM_CACHELINE, ahead += SHM_CACHELINE)
-        __builtin_prefetch(r->data + ahead);
+    uint64_t end = ahead + len < r->data_size ? ahead + len : r->data_size;
+    for (; ahead < end; ahead += SHM_CACHELINE) __builtin_prefetch(r->data + ahead);
 }
 
 enum shm_read_result shm_ring_next(struct shm_ring_reader *rd, struct shm_record *m, void *buf,

@@ -53,8 +53,9 @@ SHM_RING_INLINE void shm_ring_prefetch_data(uint8_t *data, uint64_t data_size, u
 {
     uint64_t ahead = off + distance;
     if (ahead >= data_size) ahead -= data_size; /* no division on the hot path */
-    for (uint64_t k = 0; k < len && ahead < data_size; k += SHM_CACHELINE, ahead += SHM_CACHELINE)
-        __builtin_prefetch(data + ahead, 1);
+    /* One compare a line: this runs for every line every record writes. */
+    uint64_t end = ahead + len < data_size ? ahead + len : data_size;
+    for (; ahead < end; ahead += SHM_CACHELINE) __builtin_prefetch(data + ahead, 1);
 }
 
 /* Writer: a cursor on the ring's current positions (shm.h says why). */
