@@ -77,6 +77,22 @@ static inline const uint8_t *cur_peek(const struct cursor *c, size_t off, size_t
     return c->p + off;
 }
 
+/*
+ * Reads at a constant offset inside a header whose bytes are known to be present (cur_split(),
+ * cur_pull() or cur_peek() of the whole header succeeded): one length check for the header
+ * instead of one per field, which the hottest dissectors (IPv4, TCP) repeat for every frame.
+ */
+static inline uint16_t hdr_be16(const uint8_t *h, size_t off)
+{
+    return (uint16_t)(((uint32_t)h[off] << 8) | h[off + 1]);
+}
+
+static inline uint32_t hdr_be32(const uint8_t *h, size_t off)
+{
+    return ((uint32_t)h[off] << 24) | ((uint32_t)h[off + 1] << 16) | ((uint32_t)h[off + 2] << 8) |
+           h[off + 3];
+}
+
 #define CUR_GETTER(name, type, nbytes, expr)                                                       \
     static inline bool cur_peek_##name(const struct cursor *c, size_t off, type *v)                \
     {                                                                                              \

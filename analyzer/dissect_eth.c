@@ -19,12 +19,10 @@ void dissect_eth(struct dissection *d, struct cursor c)
         d_short(d, &c, DE_ETH_TRUNCATED, DE_ETH_TRUNCATED);
         return;
     }
-    const uint8_t *dst = cur_pull(&h, 6);
-    const uint8_t *src = cur_pull(&h, 6);
-    const uint8_t *tp = h.p;
-    uint16_t type = 0;
-    cur_be16(&h, &type);
-    d_layer_end(d, h.p);
+    /* h holds the whole header: read it in place (hdr_be16()). */
+    const uint8_t *dst = h.p, *src = h.p + 6, *tp = h.p + 12;
+    uint16_t type = hdr_be16(h.p, 12);
+    d_layer_end(d, h.end);
     d_bytes(d, FLD_ETH_DST, dst, 6);
     d_bytes(d, FLD_ETH_SRC, src, 6);
     if (d_outer(d)) {

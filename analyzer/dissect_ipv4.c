@@ -45,18 +45,13 @@ void dissect_ipv4(struct dissection *d, struct cursor c)
         d_short(d, &c, DE_IPV4_TRUNCATED, DE_IPV4_SHORT);
         return;
     }
-    uint8_t tos = 0, ttl = 0, proto = 0;
-    uint16_t totlen = 0, id = 0, frag = 0, csum = 0;
-    cur_skip(&h, 1);
-    cur_be8(&h, &tos);
-    cur_be16(&h, &totlen);
-    cur_be16(&h, &id);
-    cur_be16(&h, &frag);
-    cur_be8(&h, &ttl);
-    cur_be8(&h, &proto);
-    cur_be16(&h, &csum);
-    const uint8_t *src = cur_pull(&h, 4);
-    const uint8_t *dst = cur_pull(&h, 4);
+    /* h holds the whole fixed header: read it in place (hdr_be16()). */
+    const uint8_t *hp = h.p;
+    uint8_t tos = hp[1], ttl = hp[8], proto = hp[9];
+    uint16_t totlen = hdr_be16(hp, 2), id = hdr_be16(hp, 4), frag = hdr_be16(hp, 6),
+             csum = hdr_be16(hp, 10);
+    const uint8_t *src = hp + 12, *dst = hp + 16;
+    h.p = hp + 20;
     unsigned ihl = (vihl & 0x0f) * 4u;
     unsigned fragoff = (frag & 0x1fffu) * 8u;
     bool mf = (frag & 0x2000) != 0;

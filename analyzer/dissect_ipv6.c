@@ -33,15 +33,13 @@ void dissect_ipv6(struct dissection *d, struct cursor c)
         d_short(d, &c, DE_IPV6_TRUNCATED, DE_IPV6_SHORT);
         return;
     }
-    uint32_t vtf = 0;
-    uint16_t plen = 0;
-    uint8_t nxt = 0, hlim = 0;
-    cur_be32(&h, &vtf);
-    cur_be16(&h, &plen);
-    cur_be8(&h, &nxt);
-    cur_be8(&h, &hlim);
-    const uint8_t *src = cur_pull(&h, 16);
-    const uint8_t *dst = cur_pull(&h, 16);
+    /* h holds the whole fixed header: read it in place (hdr_be16()). */
+    const uint8_t *hp = h.p;
+    uint32_t vtf = hdr_be32(hp, 0);
+    uint16_t plen = hdr_be16(hp, 4);
+    uint8_t nxt = hp[6], hlim = hp[7];
+    const uint8_t *src = hp + 8, *dst = hp + 24;
+    h.p = hp + 40;
     d_layer_end(d, h.p);
     d_u(d, FLD_IPV6_VERSION, start, 1, 6);
     d_u(d, FLD_IPV6_TCLASS, start, 2, (vtf >> 20) & 0xff);

@@ -78,7 +78,17 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
     uint16_t sport = 0, dport = 0, win = 0, csum = 0, urp = 0;
     uint32_t seq = 0, ack = 0;
     uint8_t off = 0, flags = 0;
-    bool ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
+    /* The whole fixed header present (nearly every frame): read it in place (hdr_be16()). The
+     * field-by-field reads below are for the short case, where where they stop matters. */
+    const uint8_t *th = cur_pull(&c, 20);
+    bool ports = th != NULL;
+    if (th) {
+        sport = hdr_be16(th, 0), dport = hdr_be16(th, 2), seq = hdr_be32(th, 4),
+        ack = hdr_be32(th, 8), off = th[12], flags = th[13], win = hdr_be16(th, 14),
+        csum = hdr_be16(th, 16), urp = hdr_be16(th, 18);
+    } else {
+        ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
+    }
     if (ports) {
         d_u(d, FLD_TCP_SRCPORT, at, 2, sport);
         d_u(d, FLD_TCP_DSTPORT, at + 2, 2, dport);
@@ -89,9 +99,9 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
             d->m.l4_offset = d_off(d, at);
         }
     }
-    if (!ports || !cur_be32(&c, &seq) || !cur_be32(&c, &ack) || !cur_be8(&c, &off) ||
-        !cur_be8(&c, &flags) || !cur_be16(&c, &win) || !cur_be16(&c, &csum) ||
-        !cur_be16(&c, &urp)) {
+    if (!th && (!ports || !cur_be32(&c, &seq) || !cur_be32(&c, &ack) || !cur_be8(&c, &off) ||
+                !cur_be8(&c, &flags) || !cur_be16(&c, &win) || !cur_be16(&c, &csum) ||
+                !cur_be16(&c, &urp))) {
         /* An ICMP error quotes only 8 bytes of the header: that is normal, not an event. */
         if (d->inner) {
             if (ports && cur_left(&all) >= 8) {

@@ -14,7 +14,15 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
     struct cursor all = c;
     const uint8_t *at = c.p;
     uint16_t sport = 0, dport = 0, ulen = 0, csum = 0;
-    bool ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
+    /* The whole header present (nearly every frame): read it in place (hdr_be16()). The
+     * field-by-field reads below are for the short case, where where they stop matters. */
+    const uint8_t *uh = cur_pull(&c, 8);
+    bool ports = uh != NULL;
+    if (uh)
+        sport = hdr_be16(uh, 0), dport = hdr_be16(uh, 2), ulen = hdr_be16(uh, 4),
+        csum = hdr_be16(uh, 6);
+    else
+        ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
     if (ports) {
         d_u(d, FLD_UDP_SRCPORT, at, 2, sport);
         d_u(d, FLD_UDP_DSTPORT, at + 2, 2, dport);
@@ -25,7 +33,7 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
             d->m.l4_offset = d_off(d, at);
         }
     }
-    if (!ports || !cur_be16(&c, &ulen) || !cur_be16(&c, &csum)) {
+    if (!uh && (!ports || !cur_be16(&c, &ulen) || !cur_be16(&c, &csum))) {
         if (!d->inner) d_short(d, &c, DE_UDP_TRUNCATED, DE_UDP_SHORT);
         return;
     }
