@@ -224,108 +224,198 @@ struct dissect_str d_pool_escaped(struct dissection *d, const uint8_t *src, size
 
 /* ---- checksum ------------------------------------------------------------------------------- */
 
-#if defined(CPU_HAVE_AVX2_PATHS)
 /*
- * The SSE2 loop of d_csum_add() 64 bytes per step, for CPUs with AVX2: each native 16-bit word
- * still gets a 32-bit lane of its own (the unpacks work within 128-bit halves, which a sum does
- * not mind), and the same 16 KiB fold keeps lanes far from overflow. Consumes whole 64-byte
- * steps from *p and *n and returns their sum of native-order words.
+ * RFC 1071 is byte-order independent: csum_native() sums native-order words (memcpy or unaligned
+ * vector loads, an odd last byte zero-padded) into a 64-bit integer, which is only then folded
+ * to 16 bits and swapped to network order, once. Whatever width the words are added at, the
+ * integer is congruent modulo 0xffff to the sum of the 16-bit words (2^16 is 1 modulo 0xffff)
+ * and is 0 only when every byte is, and the end-around-carry fold maps exactly those two facts
+ * to its result: so every path gives the same checksum.
  */
-CPU_AVX2_TARGET static uint64_t csum_words_avx2(const uint8_t **p, size_t *n)
+
+/* Adds with the end-around carry: the sum stays congruent modulo 2^64 - 1 (so modulo 0xffff)
+ * and, once any addend was nonzero, never returns to 0. */
+static inline uint64_t csum_add64(uint64_t a, uint64_t b)
 {
-    uint64_t acc = 0;
-    while (*n >= 64) {
-        const __m256i zero = _mm256_setzero_si256();
-        __m256i lanes = zero;
-        size_t block = *n < 16384 ? *n & ~(size_t)63 : 16384;
-        for (size_t k = 0; k < block; k += 64) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(*p + k));
-            __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(*p + k + 32));
-            lanes = _mm256_add_epi32(lanes, _mm256_add_epi32(_mm256_unpacklo_epi16(a, zero),
-                                                             _mm256_unpackhi_epi16(a, zero)));
-            lanes = _mm256_add_epi32(lanes, _mm256_add_epi32(_mm256_unpacklo_epi16(b, zero),
-                                                             _mm256_unpackhi_epi16(b, zero)));
-        }
-        uint32_t w[8];
-        _mm256_storeu_si256((__m256i *)(void *)w, lanes);
-        for (int i = 0; i < 8; i++) acc += w[i];
-        *p += block;
-        *n -= block;
+    uint64_t s = a + b;
+    return s + (s < b);
+}
+
+/* End-around-carry fold to 16 bits: the same result as repeating (x & 0xffff) + (x >> 16) until
+ * it fits, so 0 only for 0. The last step adds the halves in the upper half of x + rotl(x, 16),
+ * where the carry out of the lower half is the end-around carry. */
+static inline uint32_t csum_fold64(uint64_t x)
+{
+    uint32_t s = (uint32_t)x, hi = (uint32_t)(x >> 32);
+    s += hi;
+    s += s < hi;
+    s += (s << 16) | (s >> 16);
+    return s >> 16;
+}
+
+/* A folded native-order sum as the network-order value it stands for. */
+static inline uint32_t csum_net16(uint32_t folded)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap16((uint16_t)folded);
+#else
+    uint16_t f = (uint16_t)folded;
+    uint8_t be[2];
+    memcpy(be, &f, 2); /* native bytes of the folded sum are the network-order bytes */
+    return ((uint32_t)be[0] << 8) | be[1];
+#endif
+}
+
+/* The vector paths take at most this much at a time (see below); a multiple of every step. */
+#define CSUM_CHUNK 65536
+
+#if defined(__SSE2__)
+/*
+ * The vector paths widen words with a multiply-add instead of two unpacks and two adds: each
+ * word is xored with 0x8000 so that pmaddwd reads it as the signed value w - 32768, and pmaddwd
+ * against ones adds neighbouring words into a 32-bit lane, each pair worth its true sum minus
+ * 65536. That bias is paid back once, from the bytes the vectors covered (a pair is 4 bytes:
+ * 16384 a byte). A lane moves by at most 65536 a vector, so over CSUM_CHUNK bytes even the total
+ * of all lanes stays within int32 (at most 2^30) and one horizontal sum per call does.
+ *
+ * The last partial vector is loaded to end at the end of the (even) length -- never past it: a
+ * frame may end where its mapping does -- with the bytes before the tail, summed already, masked
+ * to zero. Zero words still carry the bias, so the masked vector counts in full.
+ */
+static const uint8_t csum_tail_mask[64] = {
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static inline __m128i csum_pairs128(__m128i v)
+{
+    return _mm_madd_epi16(_mm_xor_si128(v, _mm_set1_epi16((short)0x8000)), _mm_set1_epi16(1));
+}
+
+static inline int32_t csum_hsum128(__m128i v)
+{
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 0, 3, 2)));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(v);
+}
+
+/* The sum of the native words of p[0..n), n even, 32 <= n <= CSUM_CHUNK. */
+static uint64_t csum_native_sse2(const uint8_t *p, size_t n)
+{
+    __m128i lanes = _mm_setzero_si128();
+    const uint8_t *q = p, *steps_end = p + (n & ~(size_t)31);
+    for (; q < steps_end; q += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(q + 16));
+        lanes = _mm_add_epi32(lanes, _mm_add_epi32(csum_pairs128(a), csum_pairs128(b)));
     }
-    return acc;
+    if (n & 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)q);
+        lanes = _mm_add_epi32(lanes, csum_pairs128(a));
+    }
+    if (n & 14) {
+        __m128i t = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+        __m128i m =
+            _mm_loadu_si128((const __m128i *)(const void *)(csum_tail_mask + 16 + (n & 14)));
+        lanes = _mm_add_epi32(lanes, csum_pairs128(_mm_and_si128(t, m)));
+    }
+    return (uint64_t)16384 * ((n + 15) & ~(size_t)15) + (uint64_t)(int64_t)csum_hsum128(lanes);
 }
 #endif
 
-uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-    /*
-     * RFC 1071 is byte-order independent: sum native-order 32-bit words (loaded with memcpy, so
-     * no alignment assumption) into a 64-bit accumulator, fold to 16 bits, and swap back to
-     * network order at the end. This runs over every fully captured TCP/UDP segment.
-     */
-    uint64_t acc = 0;
 #if defined(CPU_HAVE_AVX2_PATHS)
-    if (n >= 64 && cpu_avx2()) acc = csum_words_avx2(&p, &n);
+/* csum_native_sse2() 64 bytes a step, for CPUs with AVX2. */
+CPU_AVX2_TARGET static uint64_t csum_native_avx2(const uint8_t *p, size_t n)
+{
+    __m256i bias = _mm256_set1_epi16((short)0x8000), ones = _mm256_set1_epi16(1);
+    /* Built once: left alone, the compiler builds them again (5 instructions) on each tail path. */
+    __asm__("" : "+x"(bias), "+x"(ones));
+#define CSUM_PAIRS256(v) _mm256_madd_epi16(_mm256_xor_si256((v), bias), ones)
+    __m256i lanes = _mm256_setzero_si256();
+    const uint8_t *q = p, *steps_end = p + (n & ~(size_t)63);
+    for (; q < steps_end; q += 64) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)q);
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(q + 32));
+        lanes = _mm256_add_epi32(lanes, _mm256_add_epi32(CSUM_PAIRS256(a), CSUM_PAIRS256(b)));
+    }
+    if (n & 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)q);
+        lanes = _mm256_add_epi32(lanes, CSUM_PAIRS256(a));
+    }
+    if (n & 30) {
+        __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)(p + n - 32));
+        __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(csum_tail_mask + (n & 30)));
+        lanes = _mm256_add_epi32(lanes, CSUM_PAIRS256(_mm256_and_si256(t, m)));
+    }
+#undef CSUM_PAIRS256
+    __m128i half = _mm_add_epi32(_mm256_castsi256_si128(lanes), _mm256_extracti128_si256(lanes, 1));
+    return (uint64_t)16384 * ((n + 31) & ~(size_t)31) + (uint64_t)(int64_t)csum_hsum128(half);
+}
 #endif
-#if defined(__SSE2__)
-    /*
-     * x86-64: 32 bytes per step, each native 16-bit word widened into a 32-bit lane. A lane gains
-     * at most 4 x 0xffff per step, so folding every 16 KiB keeps it far from overflow.
-     */
-    while (n >= 32) {
-        const __m128i zero = _mm_setzero_si128();
-        __m128i lanes = zero;
-        size_t block = n < 16384 ? n & ~(size_t)31 : 16384;
-        for (size_t k = 0; k < block; k += 32) {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + k));
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + k + 16));
-            lanes = _mm_add_epi32(
-                lanes, _mm_add_epi32(_mm_unpacklo_epi16(a, zero), _mm_unpackhi_epi16(a, zero)));
-            lanes = _mm_add_epi32(
-                lanes, _mm_add_epi32(_mm_unpacklo_epi16(b, zero), _mm_unpackhi_epi16(b, zero)));
-        }
-        uint32_t w[4];
-        _mm_storeu_si128((__m128i *)(void *)w, lanes);
-        acc += (uint64_t)w[0] + w[1] + w[2] + w[3];
-        p += block;
-        n -= block;
-    }
-#endif
-    while (n >= 8) {
-        uint32_t w[2];
-        memcpy(w, p, 8);
-        acc += (uint64_t)w[0] + w[1];
-        p += 8;
-        n -= 8;
-    }
-    if (n >= 4) {
-        uint32_t w;
-        memcpy(&w, p, 4);
-        acc += w;
-        p += 4;
-        n -= 4;
-    }
-    if (n >= 2) {
-        uint16_t w;
-        memcpy(&w, p, 2);
-        acc += w;
-        p += 2;
-        n -= 2;
-    }
-    if (n) {
-        uint8_t last[2] = {p[0], 0}; /* the odd byte is the high half of a zero-padded word */
+
+/* The sum of the native words of p[0..n), an odd last byte zero-padded (see above). */
+static inline uint64_t csum_native(const uint8_t *p, size_t n)
+{
+    uint64_t acc = 0;
+    if (n & 1) {
+        uint8_t last[2] = {p[n - 1], 0}; /* the odd byte is the high half of a zero-padded word */
         uint16_t w;
         memcpy(&w, last, 2);
-        acc += w;
+        acc = w;
+        n--;
     }
-    while (acc >> 16) acc = (acc & 0xffffu) + (acc >> 16);
-    uint16_t folded = (uint16_t)acc;
-    uint8_t be[2];
-    memcpy(be, &folded, 2); /* native bytes of the folded sum are the network-order bytes */
-    uint32_t net = ((uint32_t)be[0] << 8) | be[1];
-    uint64_t total = (uint64_t)sum + net;
-    while (total >> 16) total = (total & 0xffffu) + (total >> 16);
-    return (uint32_t)total;
+#if defined(__SSE2__)
+    /* Below 32 bytes (an IPv4 header, a bare TCP header) the scalar steps cost less than
+     * setting up vectors, masking a tail and summing lanes. */
+    while (n >= 32) {
+        size_t len = n > CSUM_CHUNK ? CSUM_CHUNK : n;
+#if defined(CPU_HAVE_AVX2_PATHS)
+        acc = csum_add64(acc, cpu_avx2() ? csum_native_avx2(p, len) : csum_native_sse2(p, len));
+#else
+        acc = csum_add64(acc, csum_native_sse2(p, len));
+#endif
+        p += len;
+        n -= len;
+    }
+#else
+    for (; n >= 32; p += 32, n -= 32) {
+        uint64_t w[4];
+        memcpy(w, p, 32);
+        acc = csum_add64(csum_add64(acc, w[0]), w[1]);
+        acc = csum_add64(csum_add64(acc, w[2]), w[3]);
+    }
+#endif
+    /* 8-byte words with end-around carries; one test per size instead of a loop. */
+    if (n & 16) {
+        uint64_t w[2];
+        memcpy(w, p, 16);
+        acc = csum_add64(csum_add64(acc, w[0]), w[1]);
+        p += 16;
+    }
+    if (n & 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        acc = csum_add64(acc, w);
+        p += 8;
+    }
+    if (n & 4) {
+        uint32_t w;
+        memcpy(&w, p, 4);
+        acc = csum_add64(acc, w);
+        p += 4;
+    }
+    if (n & 2) {
+        uint16_t w;
+        memcpy(&w, p, 2);
+        acc = csum_add64(acc, w);
+    }
+    return acc;
+}
+
+uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+    return csum_fold64((uint64_t)sum + csum_net16(csum_fold64(csum_native(p, n))));
 }
 
 uint16_t d_csum_fold(uint32_t sum)
