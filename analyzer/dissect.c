@@ -354,15 +354,14 @@ CPU_AVX2_TARGET static uint64_t csum_native_avx2(const uint8_t *p, size_t n)
 }
 #endif
 
-/* The sum of the native words of p[0..n), an odd last byte zero-padded (see above). */
-static inline uint64_t csum_native(const uint8_t *p, size_t n)
+/* acc plus the sum of the native words of p[0..n), an odd last byte zero-padded (see above). */
+static inline uint64_t csum_native(uint64_t acc, const uint8_t *p, size_t n)
 {
-    uint64_t acc = 0;
     if (n & 1) {
         uint8_t last[2] = {p[n - 1], 0}; /* the odd byte is the high half of a zero-padded word */
         uint16_t w;
         memcpy(&w, last, 2);
-        acc = w;
+        acc = csum_add64(acc, w);
         n--;
     }
 #if defined(__SSE2__)
@@ -413,27 +412,46 @@ static inline uint64_t csum_native(const uint8_t *p, size_t n)
     return acc;
 }
 
-uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n)
+/* The checksum field's test value: ~folded sum in network order, 0 for correct data. */
+static inline uint16_t csum_finish(uint64_t acc)
 {
-    return csum_fold64((uint64_t)sum + csum_net16(csum_fold64(csum_native(p, n))));
+    return (uint16_t)csum_net16(~csum_fold64(acc) & 0xffff);
 }
 
-uint16_t d_csum_fold(uint32_t sum)
+uint16_t d_csum(const uint8_t *p, size_t n)
 {
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
+    return csum_finish(csum_native(0, p, n));
 }
 
-uint32_t d_csum_pseudo(const struct ip_ctx *ip, uint8_t proto, uint32_t len)
+uint16_t d_csum_l4(const struct ip_ctx *ip, uint8_t proto, uint32_t len, const uint8_t *p, size_t n)
 {
-    /* The addresses' big-endian words added directly (at most 2^21, which d_csum_add folds):
-     * two calls for a few words each cost more than the adds. */
-    size_t n = ip->version == 4 ? 4 : 16;
-    uint32_t sum = 0;
-    for (size_t i = 0; i < n; i += 2)
-        sum += (uint32_t)(ip->src[i] << 8 | ip->src[i + 1]) +
-               (uint32_t)(ip->dst[i] << 8 | ip->dst[i + 1]);
-    return sum + proto + (len & 0xffff) + (len >> 16);
+    /*
+     * The pseudo-header joins the segment's native-order sum, so the two share one fold and one
+     * swap: the addresses as 8- or 4-byte words, then the length and the protocol as IPv6 lays
+     * them out (len as 32 bits, three zero bytes, proto), whose 16-bit words are also IPv4's
+     * (zero, proto, and a length below 2^16).
+     */
+    uint64_t acc, w[4];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    acc = __builtin_bswap32(len) | (uint64_t)proto << 56; /* those 8 bytes as a native word */
+#else
+    uint8_t tail[8] = {0, 0, 0, 0, 0, 0, 0, proto};
+    tail[0] = (uint8_t)(len >> 24), tail[1] = (uint8_t)(len >> 16);
+    tail[2] = (uint8_t)(len >> 8), tail[3] = (uint8_t)len;
+    memcpy(&acc, tail, 8);
+#endif
+    if (ip->version == 4) {
+        uint32_t a[2];
+        memcpy(&a[0], ip->src, 4);
+        memcpy(&a[1], ip->dst, 4);
+        acc = csum_add64(acc, (uint64_t)a[0] + a[1]);
+    } else {
+        memcpy(&w[0], ip->src, 16);
+        memcpy(&w[2], ip->dst, 16);
+        acc = csum_add64(csum_add64(acc, w[0]), w[1]);
+        acc = csum_add64(csum_add64(acc, w[2]), w[3]);
+    }
+    return csum_finish(csum_native(acc, p, n));
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */

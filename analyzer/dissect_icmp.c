@@ -66,8 +66,7 @@ void dissect_icmp(struct dissection *d, struct cursor c, const struct ip_ctx *ip
         d->m.payload_len = ip->l4_len >= 8 ? ip->l4_len - 8 : 0;
     }
     if (ip->complete && cur_left(&all) == ip->l4_len && !d->inner && d_checksums(d)) {
-        if (d_csum_fold(d_csum_add(0, all.p, cur_left(&all))) != 0)
-            d_event(d, DE_ICMP_BAD_CHECKSUM, at + 2);
+        if (d_csum(all.p, cur_left(&all)) != 0) d_event(d, DE_ICMP_BAD_CHECKSUM, at + 2);
     }
     if (icmp_is_error(type) && !d->inner && cur_left(&c) > 0) {
         d->inner++;

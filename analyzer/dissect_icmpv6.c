@@ -68,8 +68,7 @@ void dissect_icmpv6(struct dissection *d, struct cursor c, const struct ip_ctx *
         d->m.l4_offset = d_off(d, at);
     }
     if (ip->complete && cur_left(&all) == ip->l4_len && !d->inner && d_checksums(d)) {
-        uint32_t sum = d_csum_pseudo(ip, 58, ip->l4_len);
-        if (d_csum_fold(d_csum_add(sum, all.p, cur_left(&all))) != 0)
+        if (d_csum_l4(ip, 58, ip->l4_len, all.p, cur_left(&all)) != 0)
             d_event(d, DE_ICMPV6_BAD_CHECKSUM, at + 2);
     }
     bool cut = cur_left(&all) < ip->l4_len;

@@ -129,10 +129,11 @@ struct ip_ctx {
     bool fragment; /* part of a fragmented datagram: L4 lengths may exceed l4_len */
 };
 
-/* Internet checksum (RFC 1071) partial sum and fold. */
-uint32_t d_csum_add(uint32_t sum, const uint8_t *p, size_t n);
-uint16_t d_csum_fold(uint32_t sum);
-uint32_t d_csum_pseudo(const struct ip_ctx *ip, uint8_t proto, uint32_t len);
+/* Internet checksum (RFC 1071) of p[0..n), complemented, in network order: 0 when the data holds
+ * a correct checksum. d_csum_l4() sums the IPv4/IPv6 pseudo-header for proto and len first. */
+uint16_t d_csum(const uint8_t *p, size_t n);
+uint16_t d_csum_l4(const struct ip_ctx *ip, uint8_t proto, uint32_t len, const uint8_t *p,
+                   size_t n);
 
 /* Per-layer entry points: c is the window from the layer's first byte to its parent's end. */
 void dissect_eth(struct dissection *d, struct cursor c);

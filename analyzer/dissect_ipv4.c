@@ -108,7 +108,7 @@ void dissect_ipv4(struct dissection *d, struct cursor c)
     if (ihl > 20) ipv4_options(d, opts);
 
     if (d_checksums(d)) {
-        uint16_t sum = d_csum_fold(d_csum_add(0, start, ihl));
+        uint16_t sum = d_csum(start, ihl);
         d_u(d, FLD_IP_CHECKSUM_STATUS, start + 10, 2, sum ? 0 : 1);
         if (sum) d_event(d, DE_IPV4_BAD_CHECKSUM, start + 10);
     }

@@ -151,8 +151,7 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         d->m.payload_caplen = (uint32_t)cur_left(&c);
     }
     if (ip->complete && cur_left(&all) == ip->l4_len && !d->inner && d_checksums(d)) {
-        uint32_t sum = d_csum_pseudo(ip, 6, ip->l4_len);
-        bool ok = d_csum_fold(d_csum_add(sum, all.p, cur_left(&all))) == 0;
+        bool ok = d_csum_l4(ip, 6, ip->l4_len, all.p, cur_left(&all)) == 0;
         d_u(d, FLD_TCP_CHECKSUM_STATUS, at + 16, 2, ok);
         if (!ok) d_event(d, DE_TCP_BAD_CHECKSUM, at + 16);
     }

@@ -53,8 +53,7 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         d->m.payload_caplen = (uint32_t)cur_left(&c);
     }
     if (csum != 0 && ip->complete && !ip->fragment && cur_left(&all) >= ulen && d_checksums(d)) {
-        uint32_t sum = d_csum_pseudo(ip, 17, ulen);
-        bool ok = d_csum_fold(d_csum_add(sum, all.p, ulen)) == 0;
+        bool ok = d_csum_l4(ip, 17, ulen, all.p, ulen) == 0;
         d_u(d, FLD_UDP_CHECKSUM_STATUS, at + 6, 2, ok);
         if (!ok) d_event(d, DE_UDP_BAD_CHECKSUM, at + 6);
     }

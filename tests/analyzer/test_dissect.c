@@ -777,9 +777,16 @@ static uint32_t reference_csum(const uint8_t *p, size_t n)
     return (uint32_t)sum;
 }
 
-/* The checksum's paths (64-, 32- and 16-byte vector steps, masked vector tails, 64 KiB lane
- * flushes, 8/4/2/1-byte scalar tails) against the plain definition, at every start alignment, at
- * every short length and at lengths around each boundary. */
+/* What d_csum() and d_csum_l4() return for data whose RFC 1071 sum is sum. */
+static uint16_t reference_check(uint64_t sum)
+{
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* The checksum's paths (64-, 32- and 16-byte vector steps, masked vector tails, 64 KiB chunks,
+ * 16/8/4/2/1-byte scalar tails, the IPv4 and IPv6 pseudo-headers) against the plain definition,
+ * at every start alignment, at every short length and at lengths around each boundary. */
 static void checksum_agrees_with_rfc1071(void)
 {
     static uint8_t buf[70000];
@@ -788,7 +795,8 @@ static void checksum_agrees_with_rfc1071(void)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         buf[i] = (uint8_t)(x >> 24);
     }
-    memset(buf + 1000, 0xff, 20000); /* all-ones words: the worst case for lane overflow */
+    memset(buf + 1000, 0xff, 20000); /* all-ones words: the largest lane steps */
+    memset(buf + 30000, 0, 12000);   /* zero words: the most negative ones (see dissect.c) */
     static const size_t lens[] = {0,     1,     2,     3,     7,     8,     9,     15,    16,
                                   17,    31,    32,    33,    63,    64,    65,    95,    96,
                                   127,   128,   129,   1500,  9000,  16383, 16384, 16385, 16416,
@@ -799,16 +807,37 @@ static void checksum_agrees_with_rfc1071(void)
             /* the listed lengths, then every length below 200: each tail a vector path masks */
             const uint8_t *p = buf + 900 + a;
             size_t n = k < nlens ? lens[k] : k - nlens;
-            uint32_t seed = (uint32_t)(k * 7919u) & 0xffff;
-            uint64_t want = reference_csum(p, n) + (uint64_t)seed;
-            while (want >> 16) want = (want & 0xffff) + (want >> 16);
-            cr_assert_eq(d_csum_add(seed, p, n), (uint32_t)want, "offset %zu length %zu", a, n);
+            cr_assert_eq(d_csum(p, n), reference_check(reference_csum(p, n)),
+                         "offset %zu length %zu", a, n);
+
+            /* behind a pseudo-header: IPv4 and IPv6 in turn, addresses and length varied */
+            uint8_t ph[40] = {0};
+            bool v6 = k % 2;
+            uint32_t len = (uint32_t)(n * 2654435761u) & (v6 ? 0xffffffffu : 0xffffu);
+            uint8_t proto = (uint8_t)(k * 37 + a);
+            struct ip_ctx ip = {.version = v6 ? 6 : 4, .src = buf + 21000 + k, .dst = buf + 7 * a};
+            size_t alen = v6 ? 16 : 4;
+            memcpy(ph, ip.src, alen);
+            memcpy(ph + alen, ip.dst, alen);
+            uint8_t *t = ph + 2 * alen;
+            if (v6) {
+                t[0] = (uint8_t)(len >> 24), t[1] = (uint8_t)(len >> 16);
+                t[2] = (uint8_t)(len >> 8), t[3] = (uint8_t)len, t[7] = proto;
+            } else {
+                t[1] = proto, t[2] = (uint8_t)(len >> 8), t[3] = (uint8_t)len;
+            }
+            uint64_t want =
+                (uint64_t)reference_csum(ph, 2 * alen + (v6 ? 8 : 4)) + reference_csum(p, n);
+            cr_assert_eq(d_csum_l4(&ip, proto, len, p, n), reference_check(want),
+                         "IPv%d, offset %zu length %zu", ip.version, a, n);
             if (a) continue;
+
             /* ending where the buffer ends: no load may reach past the last byte (ASan) */
             const uint8_t *q = buf + sizeof buf - n;
-            want = reference_csum(q, n) + (uint64_t)seed;
-            while (want >> 16) want = (want & 0xffff) + (want >> 16);
-            cr_assert_eq(d_csum_add(seed, q, n), (uint32_t)want, "at the end, length %zu", n);
+            cr_assert_eq(d_csum(q, n), reference_check(reference_csum(q, n)),
+                         "at the end, length %zu", n);
+            /* all zero: a sum of 0, which no other data folds to (0xffff is all ones) */
+            if (n <= 12000) cr_assert_eq(d_csum(buf + 30000, n), 0xffff, "zeros, length %zu", n);
         }
 }
 
