@@ -56,20 +56,19 @@ void dissect_ipv4(struct dissection *d, struct cursor c)
     unsigned fragoff = (frag & 0x1fffu) * 8u;
     bool mf = (frag & 0x2000) != 0;
 
-    d_u(d, FLD_IP_VERSION, start, 1, 4);
-    d_u(d, FLD_IP_HDR_LEN, start, 1, ihl);
-    d_u(d, FLD_IP_DSFIELD, start + 1, 1, tos);
-    d_u(d, FLD_IP_LEN, start + 2, 2, totlen);
-    d_u(d, FLD_IP_ID, start + 4, 2, id);
-    d_u(d, FLD_IP_FLAGS, start + 6, 1, frag >> 13);
-    d_u(d, FLD_IP_FLAGS_DF, start + 6, 1, (frag >> 14) & 1);
-    d_u(d, FLD_IP_FLAGS_MF, start + 6, 1, mf);
-    d_u(d, FLD_IP_FRAG_OFFSET, start + 6, 2, fragoff);
-    d_u(d, FLD_IP_TTL, start + 8, 1, ttl);
-    d_u(d, FLD_IP_PROTO, start + 9, 1, proto);
-    d_u(d, FLD_IP_CHECKSUM, start + 10, 2, csum);
-    d_bytes(d, FLD_IP_SRC, src, 4);
-    d_bytes(d, FLD_IP_DST, dst, 4);
+    static const struct d_fixed_field fixed[] = {
+        {FLD_IP_VERSION, 0, 1},  {FLD_IP_HDR_LEN, 0, 1},  {FLD_IP_DSFIELD, 1, 1},
+        {FLD_IP_LEN, 2, 2},      {FLD_IP_ID, 4, 2},       {FLD_IP_FLAGS, 6, 1},
+        {FLD_IP_FLAGS_DF, 6, 1}, {FLD_IP_FLAGS_MF, 6, 1}, {FLD_IP_FRAG_OFFSET, 6, 2},
+        {FLD_IP_TTL, 8, 1},      {FLD_IP_PROTO, 9, 1},    {FLD_IP_CHECKSUM, 10, 2},
+        {FLD_IP_SRC, 12, 4},     {FLD_IP_DST, 16, 4},
+    };
+    uint32_t src_v, dst_v; /* an IPv4 address field keeps its 4 bytes as they are (d_bytes()) */
+    memcpy(&src_v, src, 4);
+    memcpy(&dst_v, dst, 4);
+    const uint32_t values[] = {4,  ihl,     tos, totlen, id,   frag >> 13u, (frag >> 14) & 1u,
+                               mf, fragoff, ttl, proto,  csum, src_v,       dst_v};
+    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0]);
     d_layer_end(d, h.p);
 
     if (d_outer(d)) {

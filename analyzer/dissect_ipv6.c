@@ -41,12 +41,12 @@ void dissect_ipv6(struct dissection *d, struct cursor c)
     const uint8_t *src = hp + 8, *dst = hp + 24;
     h.p = hp + 40;
     d_layer_end(d, h.p);
-    d_u(d, FLD_IPV6_VERSION, start, 1, 6);
-    d_u(d, FLD_IPV6_TCLASS, start, 2, (vtf >> 20) & 0xff);
-    d_u(d, FLD_IPV6_FLOW, start + 1, 3, vtf & 0xfffff);
-    d_u(d, FLD_IPV6_PLEN, start + 4, 2, plen);
-    d_u(d, FLD_IPV6_NXT, start + 6, 1, nxt);
-    d_u(d, FLD_IPV6_HLIM, start + 7, 1, hlim);
+    static const struct d_fixed_field fixed[] = {
+        {FLD_IPV6_VERSION, 0, 1}, {FLD_IPV6_TCLASS, 0, 2}, {FLD_IPV6_FLOW, 1, 3},
+        {FLD_IPV6_PLEN, 4, 2},    {FLD_IPV6_NXT, 6, 1},    {FLD_IPV6_HLIM, 7, 1},
+    };
+    const uint32_t values[] = {6, (vtf >> 20) & 0xff, vtf & 0xfffff, plen, nxt, hlim};
+    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0]);
     d_bytes(d, FLD_IPV6_SRC, src, 16);
     d_bytes(d, FLD_IPV6_DST, dst, 16);
     if (d_outer(d)) {

@@ -90,8 +90,10 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
     }
     if (ports) {
-        d_u(d, FLD_TCP_SRCPORT, at, 2, sport);
-        d_u(d, FLD_TCP_DSTPORT, at + 2, 2, dport);
+        if (!th) { /* a whole header records its ports with the rest, below */
+            d_u(d, FLD_TCP_SRCPORT, at, 2, sport);
+            d_u(d, FLD_TCP_DSTPORT, at + 2, 2, dport);
+        }
         if (d_outer(d)) {
             d->m.has_ports = true;
             d->m.sport = sport;
@@ -113,15 +115,16 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         }
         return;
     }
+    /* Here the whole fixed header was present (th): a shorter one returned above. */
     unsigned hlen = (off >> 4) * 4u;
     uint16_t fl = (uint16_t)(((off & 0x0f) << 8) | flags);
-    d_u(d, FLD_TCP_SEQ, at + 4, 4, seq);
-    d_u(d, FLD_TCP_ACK, at + 8, 4, ack);
-    d_u(d, FLD_TCP_HDR_LEN, at + 12, 1, hlen);
-    d_u(d, FLD_TCP_FLAGS, at + 12, 2, fl);
-    d_u(d, FLD_TCP_WINDOW, at + 14, 2, win);
-    d_u(d, FLD_TCP_CHECKSUM, at + 16, 2, csum);
-    d_u(d, FLD_TCP_URGENT, at + 18, 2, urp);
+    static const struct d_fixed_field fixed[] = {
+        {FLD_TCP_SRCPORT, 0, 2}, {FLD_TCP_DSTPORT, 2, 2},   {FLD_TCP_SEQ, 4, 4},
+        {FLD_TCP_ACK, 8, 4},     {FLD_TCP_HDR_LEN, 12, 1},  {FLD_TCP_FLAGS, 12, 2},
+        {FLD_TCP_WINDOW, 14, 2}, {FLD_TCP_CHECKSUM, 16, 2}, {FLD_TCP_URGENT, 18, 2},
+    };
+    const uint32_t values[] = {sport, dport, seq, ack, hlen, fl, win, csum, urp};
+    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0]);
     if (d_outer(d)) {
         struct dissect_meta *m = &d->m;
         m->tcp_flags = fl;

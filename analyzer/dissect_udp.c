@@ -24,8 +24,10 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
     else
         ports = cur_be16(&c, &sport) && cur_be16(&c, &dport);
     if (ports) {
-        d_u(d, FLD_UDP_SRCPORT, at, 2, sport);
-        d_u(d, FLD_UDP_DSTPORT, at + 2, 2, dport);
+        if (!uh) { /* a whole header records its ports with the rest, below */
+            d_u(d, FLD_UDP_SRCPORT, at, 2, sport);
+            d_u(d, FLD_UDP_DSTPORT, at + 2, 2, dport);
+        }
         if (d_outer(d)) {
             d->m.has_ports = true;
             d->m.sport = sport;
@@ -37,8 +39,15 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         if (!d->inner) d_short(d, &c, DE_UDP_TRUNCATED, DE_UDP_SHORT);
         return;
     }
-    d_u(d, FLD_UDP_LENGTH, at + 4, 2, ulen);
-    d_u(d, FLD_UDP_CHECKSUM, at + 6, 2, csum);
+    /* Here the whole header was present (uh): a shorter one returned above. */
+    static const struct d_fixed_field fixed[] = {
+        {FLD_UDP_SRCPORT, 0, 2},
+        {FLD_UDP_DSTPORT, 2, 2},
+        {FLD_UDP_LENGTH, 4, 2},
+        {FLD_UDP_CHECKSUM, 6, 2},
+    };
+    const uint32_t values[] = {sport, dport, ulen, csum};
+    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0]);
     d_layer_end(d, c.p);
     if (d->inner) return; /* a quoted datagram: the ports are what matters */
     /* A first fragment carries only part of the datagram the UDP length describes. */
