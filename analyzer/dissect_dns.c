@@ -17,14 +17,59 @@
 #define DNS_MAX_NAME      255
 #define DNS_MAX_HOPS      64
 
-/* Reads the name at *pos (an offset into msg); on success *pos is just past it in the message. */
-static bool dns_name(struct dissection *d, const struct cursor *msg, size_t *pos,
+/*
+ * Copies a label's n bytes (1..63) to dst eight at a time and tells whether every one is plain,
+ * printable ASCII other than backslash, which d_pool_append() would copy unchanged. The caller
+ * has checked that the n bytes rounded up to a multiple of 8 are inside the message and inside
+ * the pool: the bytes past the label are read (but not judged) and written past the string,
+ * where the separator, the next label or the NUL overwrites them. A per-byte loop and a call a
+ * label made this the most expensive part of a DNS frame.
+ */
+static inline bool dns_copy_plain(char *dst, const uint8_t *src, size_t n)
+{
+    static const uint8_t live[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    uint64_t bad = 0;
+    for (size_t k = 0;; k += 8) {
+        uint64_t w, lo, x;
+        memcpy(&w, src + k, 8);
+        memcpy(dst + k, &w, 8);
+        /* Per byte, in its top bit: the byte is >= 0x80, or its low 7 bits are >= 0x7f, < 0x20
+         * or a backslash. The low 7 bits plus at most 0x7f cannot carry into the next byte. */
+        lo = w & ~high;
+        x = w | (lo + ones) | ~(lo + ones * 0x60) | ~((lo ^ ones * 0x5c) + ones * 0x7f);
+        if (n - k <= 8) {
+            uint64_t mask; /* the first n - k bytes, whatever the byte order */
+            memcpy(&mask, live + 8 - (n - k), 8);
+            return !((bad | (x & mask)) & high);
+        }
+        bad |= x;
+    }
+}
+
+/*
+ * Reads the name at *pos (an offset into msg); on success *pos is just past it in the message.
+ *
+ * Labels are copied straight into the pool while the name is plain text and the pool has room
+ * for the longest name (the total length check bounds what a plain name writes), with one bounds
+ * check a label covering its rounded-up bytes; everything else (an escaped byte, a label too
+ * close to the end of the message for the rounded read, a pool nearly full) goes through the
+ * general appends, which give the same string and the same overflow as they always did.
+ */
+static bool dns_name(struct dissection *d, const struct cursor *msgp, size_t *pos,
                      struct dissect_str *out)
 {
-    struct pool_builder b;
-    d_pool_begin(d, &b);
-    size_t p = *pos, after = 0, total = 0;
-    bool jumped = false;
+    /* A copy, so that the stores into the pool (chars, which may alias anything) do not make
+     * the compiler reload the window every label. */
+    const struct cursor m = *msgp, *msg = &m;
+    const uint32_t start = d->pool_used;
+    char *const str = d->pool + start;
+    /* A plain name is at most DNS_MAX_NAME - 1 bytes, and the last label's copy writes at most
+     * 7 bytes past it. */
+    bool fast = start + DNS_MAX_NAME + 8 <= DISSECT_POOL_SIZE;
+    bool overflow = false;
+    uint32_t olen = 0;
+    size_t p = *pos, after = 0, total = 0; /* after != 0: a pointer was followed */
     for (int hops = 0;; hops++) {
         uint8_t len;
         if (!cur_peek_be8(msg, p, &len)) goto short_;
@@ -36,8 +81,7 @@ static bool dns_name(struct dissection *d, const struct cursor *msg, size_t *pos
                 d_event(d, DE_DNS_NAME_LOOP, msg->p + p);
                 return false;
             }
-            if (!jumped) after = p + 2;
-            jumped = true;
+            if (!after) after = p + 2;
             p = target;
             continue;
         }
@@ -46,11 +90,13 @@ static bool dns_name(struct dissection *d, const struct cursor *msg, size_t *pos
             return false;
         }
         if (len == 0) {
-            if (!jumped) after = p + 1;
+            if (!after) after = p + 1;
             break;
         }
-        const uint8_t *label = cur_peek(msg, p + 1, len);
-        if (!label) {
+        /* The rounded-up bytes inside the message imply the label's own are. */
+        const uint8_t *label = cur_peek(msg, p + 1, ((size_t)len + 7) & ~(size_t)7);
+        bool whole = label != NULL;
+        if (!label && (label = cur_peek(msg, p + 1, len)) == NULL) {
             p++;
             goto short_;
         }
@@ -59,11 +105,26 @@ static bool dns_name(struct dissection *d, const struct cursor *msg, size_t *pos
             d_event(d, DE_DNS_NAME_TOO_LONG, msg->p + p);
             return false;
         }
+        if (fast && whole) {
+            size_t sep = olen != 0;
+            str[olen] = '.';
+            if (dns_copy_plain(str + olen + sep, label, len)) {
+                olen += (uint32_t)(sep + len);
+                p += 1 + (size_t)len;
+                continue;
+            }
+        }
+        struct pool_builder b = {start, olen, overflow};
         if (b.len) d_pool_appendc(d, &b, '.');
         d_pool_append(d, &b, label, len);
+        olen = b.len;
+        overflow = b.overflow;
+        /* Escapes lengthen the string past what the name's length bounds. */
+        fast = fast && olen + 1 == total;
         p += 1 + (size_t)len;
     }
     *pos = after;
+    struct pool_builder b = {start, olen, overflow};
     return d_pool_end(d, &b, out);
 short_ : {
     struct cursor at = {msg->p + (p < cur_left(msg) ? p : cur_left(msg)), msg->end};
