@@ -191,6 +191,56 @@ static void tag(struct dissection *d, unsigned first, int section)
     for (unsigned i = first; i < d->nfields; i++) d->fields[i].flags = (uint8_t)section;
 }
 
+/*
+ * Room for n fields recorded together, or NULL when the table cannot take them all: the caller
+ * then records them one by one with d_u()/d_str(), which drop and count what does not fit just
+ * as before. Filling a batch computes the layer and the frame offset once instead of per field
+ * (d_field() must reload them after every byte-sized store, which may alias anything).
+ */
+static inline struct dissect_field *dns_fields(struct dissection *d, unsigned n)
+{
+    if (d->nfields + n > DISSECT_MAX_FIELDS) return NULL;
+    struct dissect_field *f = d->fields + d->nfields;
+    d->nfields = (uint16_t)(d->nfields + n);
+    return f;
+}
+
+static inline void dns_put(struct dissect_field *f, enum dissect_field_id id, uint8_t layer,
+                           int section, uint32_t offset, uint32_t len, uint32_t v)
+{
+    struct dissect_field x = {(uint16_t)id, layer, (uint8_t)section, offset, len, v};
+    *f = x;
+}
+
+static inline uint32_t dns_strv(struct dissect_str s)
+{
+    uint32_t v;
+    memcpy(&v, &s, sizeof v);
+    return v;
+}
+
+/* A field of a question or record, its section set as it is recorded (the one-by-one path). */
+static inline void dns_u(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
+                         uint32_t len, uint32_t v, int section)
+{
+    struct dissect_field *f = d_field(d, id, at, len);
+    if (f) {
+        f->flags = (uint8_t)section;
+        f->v = v;
+    }
+}
+
+/* Big-endian reads of bytes a cur_peek() has already vouched for. */
+static inline uint16_t be16(const uint8_t *b)
+{
+    return (uint16_t)((uint32_t)b[0] << 8 | b[1]);
+}
+
+static inline uint32_t be32(const uint8_t *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
 {
     if (!d_push(d, mdns ? DP_MDNS : DP_DNS, &c)) return;
@@ -205,22 +255,40 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
         cur_limit(&c, mlen);
     }
     struct cursor msg = c;
-    const uint8_t *h = c.p;
-    uint16_t id, flags, qd, an, ns, ar;
-    if (!cur_be16(&c, &id) || !cur_be16(&c, &flags) || !cur_be16(&c, &qd) || !cur_be16(&c, &an) ||
-        !cur_be16(&c, &ns) || !cur_be16(&c, &ar)) {
+    /* One check for the 12-byte header; when short, the event is where the first 16-bit field
+     * that did not fit starts, as reading them one by one would put it. */
+    const uint8_t *h = cur_peek(&c, 0, 12);
+    if (!h) {
+        c.p += cur_left(&c) & ~(size_t)1;
         d_short(d, &c, DE_DNS_TRUNCATED, DE_DNS_SHORT);
         return;
     }
-    d_u(d, FLD_DNS_ID, h, 2, id);
-    d_u(d, FLD_DNS_FLAGS, h + 2, 2, flags);
-    d_u(d, FLD_DNS_FLAGS_RESPONSE, h + 2, 2, flags >> 15);
-    d_u(d, FLD_DNS_FLAGS_OPCODE, h + 2, 2, (flags >> 11) & 15);
-    d_u(d, FLD_DNS_FLAGS_RCODE, h + 2, 2, flags & 15);
-    d_u(d, FLD_DNS_COUNT_QUERIES, h + 4, 2, qd);
-    d_u(d, FLD_DNS_COUNT_ANSWERS, h + 6, 2, an);
-    d_u(d, FLD_DNS_COUNT_AUTH, h + 8, 2, ns);
-    d_u(d, FLD_DNS_COUNT_ADD, h + 10, 2, ar);
+    uint16_t id = be16(h), flags = be16(h + 2), qd = be16(h + 4), an = be16(h + 6),
+             ns = be16(h + 8), ar = be16(h + 10);
+    struct dissect_field *f = dns_fields(d, 9);
+    uint8_t layer = (uint8_t)d_cur_layer(d);
+    if (f) {
+        uint32_t o = d_off(d, h);
+        dns_put(f, FLD_DNS_ID, layer, 0, o, 2, id);
+        dns_put(f + 1, FLD_DNS_FLAGS, layer, 0, o + 2, 2, flags);
+        dns_put(f + 2, FLD_DNS_FLAGS_RESPONSE, layer, 0, o + 2, 2, flags >> 15);
+        dns_put(f + 3, FLD_DNS_FLAGS_OPCODE, layer, 0, o + 2, 2, (flags >> 11) & 15);
+        dns_put(f + 4, FLD_DNS_FLAGS_RCODE, layer, 0, o + 2, 2, flags & 15);
+        dns_put(f + 5, FLD_DNS_COUNT_QUERIES, layer, 0, o + 4, 2, qd);
+        dns_put(f + 6, FLD_DNS_COUNT_ANSWERS, layer, 0, o + 6, 2, an);
+        dns_put(f + 7, FLD_DNS_COUNT_AUTH, layer, 0, o + 8, 2, ns);
+        dns_put(f + 8, FLD_DNS_COUNT_ADD, layer, 0, o + 10, 2, ar);
+    } else {
+        d_u(d, FLD_DNS_ID, h, 2, id);
+        d_u(d, FLD_DNS_FLAGS, h + 2, 2, flags);
+        d_u(d, FLD_DNS_FLAGS_RESPONSE, h + 2, 2, flags >> 15);
+        d_u(d, FLD_DNS_FLAGS_OPCODE, h + 2, 2, (flags >> 11) & 15);
+        d_u(d, FLD_DNS_FLAGS_RCODE, h + 2, 2, flags & 15);
+        d_u(d, FLD_DNS_COUNT_QUERIES, h + 4, 2, qd);
+        d_u(d, FLD_DNS_COUNT_ANSWERS, h + 6, 2, an);
+        d_u(d, FLD_DNS_COUNT_AUTH, h + 8, 2, ns);
+        d_u(d, FLD_DNS_COUNT_ADD, h + 10, 2, ar);
+    }
     struct dissect_meta *m = &d->m;
     bool outer = d_outer(d);
     if (outer) {
@@ -240,20 +308,27 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
             d_event(d, DE_DNS_TOO_MANY_RECORDS, msg.p + pos);
             return;
         }
-        unsigned first = d->nfields;
         size_t start = pos;
         struct dissect_str name;
-        uint16_t type, cls;
         if (!dns_name(d, &msg, &pos, &name)) return;
-        if (!cur_peek_be16(&msg, pos, &type) || !cur_peek_be16(&msg, pos + 2, &cls)) {
+        const uint8_t *q = cur_peek(&msg, pos, 4); /* type, class */
+        if (!q) {
             struct cursor at = {msg.p + (pos < cur_left(&msg) ? pos : cur_left(&msg)), msg.end};
             d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
             return;
         }
-        d_str(d, FLD_DNS_QRY_NAME, msg.p + start, (uint32_t)(pos - start), name);
-        d_u(d, FLD_DNS_QRY_TYPE, msg.p + pos, 2, type);
-        d_u(d, FLD_DNS_QRY_CLASS, msg.p + pos + 2, 2, cls);
-        tag(d, first, DNS_SECTION_QUESTION);
+        uint16_t type = be16(q), cls = be16(q + 2);
+        uint32_t nlen = (uint32_t)(pos - start);
+        if ((f = dns_fields(d, 3)) != NULL) {
+            uint32_t o = d_off(d, msg.p + start);
+            dns_put(f, FLD_DNS_QRY_NAME, layer, DNS_SECTION_QUESTION, o, nlen, dns_strv(name));
+            dns_put(f + 1, FLD_DNS_QRY_TYPE, layer, DNS_SECTION_QUESTION, o + nlen, 2, type);
+            dns_put(f + 2, FLD_DNS_QRY_CLASS, layer, DNS_SECTION_QUESTION, o + nlen + 2, 2, cls);
+        } else {
+            dns_u(d, FLD_DNS_QRY_NAME, msg.p + start, nlen, dns_strv(name), DNS_SECTION_QUESTION);
+            dns_u(d, FLD_DNS_QRY_TYPE, q, 2, type, DNS_SECTION_QUESTION);
+            dns_u(d, FLD_DNS_QRY_CLASS, q + 2, 2, cls, DNS_SECTION_QUESTION);
+        }
         if (outer && i == 0) {
             m->dns_qname = name;
             m->dns_has_qname = true;
@@ -267,27 +342,38 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
             d_event(d, DE_DNS_TOO_MANY_RECORDS, msg.p + pos);
             return;
         }
-        unsigned first = d->nfields;
         size_t start = pos;
         struct dissect_str name;
-        uint16_t type, cls, rdlen;
-        uint32_t ttl;
         if (!dns_name(d, &msg, &pos, &name)) return;
-        if (!cur_peek_be16(&msg, pos, &type) || !cur_peek_be16(&msg, pos + 2, &cls) ||
-            !cur_peek_be32(&msg, pos + 4, &ttl) || !cur_peek_be16(&msg, pos + 8, &rdlen) ||
-            !cur_peek(&msg, pos + 10, rdlen)) {
+        /* type, class, TTL, rdlength, then the rdata: all there or one event at pos. */
+        const uint8_t *r = cur_peek(&msg, pos, 10);
+        uint16_t rdlen = r ? be16(r + 8) : 0;
+        if (!r || !cur_peek(&msg, pos + 10, rdlen)) {
             size_t left = cur_left(&msg);
             struct cursor at = {msg.p + (pos < left ? pos : left), msg.end};
             d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
             return;
         }
-        d_str(d, FLD_DNS_RESP_NAME, msg.p + start, (uint32_t)(pos - start), name);
-        d_u(d, FLD_DNS_RESP_TYPE, msg.p + pos, 2, type);
-        d_u(d, FLD_DNS_RESP_CLASS, msg.p + pos + 2, 2, cls);
-        d_u(d, FLD_DNS_RESP_TTL, msg.p + pos + 4, 4, ttl);
-        d_u(d, FLD_DNS_RESP_LEN, msg.p + pos + 8, 2, rdlen);
+        uint16_t type = be16(r), cls = be16(r + 2);
+        uint32_t ttl = be32(r + 4), nlen = (uint32_t)(pos - start);
+        int section = section_of(i, an, ns);
+        if ((f = dns_fields(d, 5)) != NULL) {
+            uint32_t o = d_off(d, msg.p + start);
+            dns_put(f, FLD_DNS_RESP_NAME, layer, section, o, nlen, dns_strv(name));
+            dns_put(f + 1, FLD_DNS_RESP_TYPE, layer, section, o + nlen, 2, type);
+            dns_put(f + 2, FLD_DNS_RESP_CLASS, layer, section, o + nlen + 2, 2, cls);
+            dns_put(f + 3, FLD_DNS_RESP_TTL, layer, section, o + nlen + 4, 4, ttl);
+            dns_put(f + 4, FLD_DNS_RESP_LEN, layer, section, o + nlen + 8, 2, rdlen);
+        } else {
+            dns_u(d, FLD_DNS_RESP_NAME, msg.p + start, nlen, dns_strv(name), section);
+            dns_u(d, FLD_DNS_RESP_TYPE, r, 2, type, section);
+            dns_u(d, FLD_DNS_RESP_CLASS, r + 2, 2, cls, section);
+            dns_u(d, FLD_DNS_RESP_TTL, r + 4, 4, ttl, section);
+            dns_u(d, FLD_DNS_RESP_LEN, r + 8, 2, rdlen, section);
+        }
+        unsigned first = d->nfields;
         dns_rdata(d, &msg, pos + 10, type, rdlen);
-        tag(d, first, section_of(i, an, ns));
+        tag(d, first, section);
         pos += 10u + rdlen;
     }
     d_layer_end(d, msg.p + pos);
