@@ -100,30 +100,30 @@ static bool dns_name(struct dissection *d, const struct cursor *msgp, size_t *po
             p++;
             goto short_;
         }
+        size_t at = total; /* while fast, the string so far is each label and a dot after it */
         total += (size_t)len + 1;
         if (total > DNS_MAX_NAME) {
             d_event(d, DE_DNS_NAME_TOO_LONG, msg->p + p);
             return false;
         }
-        if (fast && whole) {
-            size_t sep = olen != 0;
-            str[olen] = '.';
-            if (dns_copy_plain(str + olen + sep, label, len)) {
-                olen += (uint32_t)(sep + len);
-                p += 1 + (size_t)len;
-                continue;
-            }
+        if (fast && whole && dns_copy_plain(str + at, label, len)) {
+            str[at + len] = '.';
+            p += 1 + (size_t)len;
+            continue;
         }
+        /* The general appends for the rest of the name: escapes lengthen the string past what
+         * the name's length bounds. */
+        if (fast) olen = at ? (uint32_t)at - 1 : 0;
+        fast = false;
         struct pool_builder b = {start, olen, overflow};
         if (b.len) d_pool_appendc(d, &b, '.');
         d_pool_append(d, &b, label, len);
         olen = b.len;
         overflow = b.overflow;
-        /* Escapes lengthen the string past what the name's length bounds. */
-        fast = fast && olen + 1 == total;
         p += 1 + (size_t)len;
     }
     *pos = after;
+    if (fast) olen = total ? (uint32_t)total - 1 : 0; /* the NUL replaces the last dot */
     struct pool_builder b = {start, olen, overflow};
     return d_pool_end(d, &b, out);
 short_ : {
