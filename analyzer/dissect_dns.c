@@ -230,17 +230,6 @@ static inline void dns_u(struct dissection *d, enum dissect_field_id id, const u
     }
 }
 
-/* Big-endian reads of bytes a cur_peek() has already vouched for. */
-static inline uint16_t be16(const uint8_t *b)
-{
-    return (uint16_t)((uint32_t)b[0] << 8 | b[1]);
-}
-
-static inline uint32_t be32(const uint8_t *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
 {
     if (!d_push(d, mdns ? DP_MDNS : DP_DNS, &c)) return;
@@ -263,8 +252,8 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
         d_short(d, &c, DE_DNS_TRUNCATED, DE_DNS_SHORT);
         return;
     }
-    uint16_t id = be16(h), flags = be16(h + 2), qd = be16(h + 4), an = be16(h + 6),
-             ns = be16(h + 8), ar = be16(h + 10);
+    uint16_t id = hdr_be16(h, 0), flags = hdr_be16(h, 2), qd = hdr_be16(h, 4), an = hdr_be16(h, 6),
+             ns = hdr_be16(h, 8), ar = hdr_be16(h, 10);
     struct dissect_field *f = dns_fields(d, 9);
     uint8_t layer = (uint8_t)d_cur_layer(d);
     if (f) {
@@ -317,7 +306,7 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
             d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
             return;
         }
-        uint16_t type = be16(q), cls = be16(q + 2);
+        uint16_t type = hdr_be16(q, 0), cls = hdr_be16(q, 2);
         uint32_t nlen = (uint32_t)(pos - start);
         if ((f = dns_fields(d, 3)) != NULL) {
             uint32_t o = d_off(d, msg.p + start);
@@ -347,15 +336,15 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
         if (!dns_name(d, &msg, &pos, &name)) return;
         /* type, class, TTL, rdlength, then the rdata: all there or one event at pos. */
         const uint8_t *r = cur_peek(&msg, pos, 10);
-        uint16_t rdlen = r ? be16(r + 8) : 0;
+        uint16_t rdlen = r ? hdr_be16(r, 8) : 0;
         if (!r || !cur_peek(&msg, pos + 10, rdlen)) {
             size_t left = cur_left(&msg);
             struct cursor at = {msg.p + (pos < left ? pos : left), msg.end};
             d_short(d, &at, DE_DNS_TRUNCATED, DE_DNS_SHORT);
             return;
         }
-        uint16_t type = be16(r), cls = be16(r + 2);
-        uint32_t ttl = be32(r + 4), nlen = (uint32_t)(pos - start);
+        uint16_t type = hdr_be16(r, 0), cls = hdr_be16(r, 2);
+        uint32_t ttl = hdr_be32(r, 4), nlen = (uint32_t)(pos - start);
         int section = section_of(i, an, ns);
         if ((f = dns_fields(d, 5)) != NULL) {
             uint32_t o = d_off(d, msg.p + start);
