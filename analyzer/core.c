@@ -83,7 +83,8 @@ struct string_sink {
     unsigned count;
 };
 
-static void emit_string(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+static inline __attribute__((always_inline)) void emit_string(void *ctx, uint32_t offset,
+                                                              const uint8_t *run, uint32_t len)
 {
     (void)run;
     struct string_sink *s = ctx;
