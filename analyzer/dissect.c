@@ -78,24 +78,6 @@ const struct dissect_field_info *dissect_field_info(unsigned id)
 
 /* ---- recording ------------------------------------------------------------------------------ */
 
-bool d_push(struct dissection *d, enum dissect_proto proto, const struct cursor *c)
-{
-    if (d->nlayers >= DISSECT_MAX_LAYERS) {
-        d_event(d, DE_TOO_MANY_LAYERS, c->p);
-        return false;
-    }
-    struct dissect_layer *l = &d->layers[d->nlayers++];
-    l->proto = (uint8_t)proto;
-    l->pad = 0;
-    l->first_field = d->nfields;
-    l->nfields = 0;
-    l->pad2 = 0;
-    l->offset = d_off(d, c->p);
-    l->length = (uint32_t)cur_left(c);
-    if (d_outer(d)) d->top = (uint8_t)proto; /* a quoted packet is not the protocol of the frame */
-    return true;
-}
-
 void d_layer_end(struct dissection *d, const uint8_t *end)
 {
     if (!d->nlayers) return;

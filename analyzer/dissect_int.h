@@ -25,9 +25,6 @@ static inline int d_cur_layer(const struct dissection *d)
     return d->nlayers ? d->nlayers - 1 : 0;
 }
 
-/* Starts a layer at c->p; returns false (and records dissect.too_many_layers) at the cap. */
-bool d_push(struct dissection *d, enum dissect_proto proto, const struct cursor *c);
-
 /* Sets the current layer's length to end - start. */
 void d_layer_end(struct dissection *d, const uint8_t *end);
 
@@ -205,6 +202,26 @@ static inline bool d_checksums(const struct dissection *d)
 static inline bool d_outer(const struct dissection *d)
 {
     return d->inner == 0;
+}
+
+/* Starts a layer at c->p; returns false (and records dissect.too_many_layers) at the cap. Inline:
+ * every layer of every frame starts here. */
+static inline bool d_push(struct dissection *d, enum dissect_proto proto, const struct cursor *c)
+{
+    if (__builtin_expect(d->nlayers >= DISSECT_MAX_LAYERS, 0)) {
+        d_event(d, DE_TOO_MANY_LAYERS, c->p);
+        return false;
+    }
+    struct dissect_layer *l = &d->layers[d->nlayers++];
+    *l = (struct dissect_layer){.proto = (uint8_t)proto,
+                                .pad = 0,
+                                .first_field = d->nfields,
+                                .nfields = 0,
+                                .pad2 = 0,
+                                .offset = d_off(d, c->p),
+                                .length = (uint32_t)cur_left(c)};
+    if (d_outer(d)) d->top = (uint8_t)proto; /* a quoted packet is not the protocol of the frame */
+    return true;
 }
 
 #endif
