@@ -53,9 +53,13 @@ void analyzer_fini(struct analyzer *an)
     an->print = NULL;
 }
 
-static void series_add(struct shm_analysis *a, uint64_t sec, unsigned proto, uint32_t bytes)
+static void series_add(struct analyzer *an, uint64_t sec, unsigned proto, uint32_t bytes)
 {
-    struct shm_series_bucket *b = &a->series[sec % a->series_count];
+    if (!an->series_bucket || an->series_sec != sec) {
+        an->series_bucket = &an->a->series[sec % an->a->series_count];
+        an->series_sec = sec;
+    }
+    struct shm_series_bucket *b = an->series_bucket;
     seqlock_write_begin(&b->lock);
     if (b->sec != sec) {
         /* lock is the first member: clear everything after it. */
@@ -185,7 +189,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     /* Ask for this frame's index entry now; it is read once the pending frame is done. */
     struct flow_lookup look;
     flow_table_lookup_begin(an->flows, d, &look);
-    series_add(a, sec, d->top, meta->wire_len);
+    series_add(an, sec, d->top, meta->wire_len);
 
     /* Each event is counted, and gives the frame its flag: truncated (capture ran out) or
      * malformed (a header lies). */

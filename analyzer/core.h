@@ -55,6 +55,10 @@ struct analyzer {
     unsigned cur;           /* index of the frame being analyzed */
     struct analyzer_pending pend;
     uint64_t frame_number; /* 1-based count for frame.number in batch output */
+    /* The series bucket of second series_sec: found with a 64-bit division, so once a second
+     * rather than once a frame. */
+    uint64_t series_sec;
+    struct shm_series_bucket *series_bucket;
 };
 
 /* Sets up the pipeline over an analysis segment this process writes. */
