@@ -78,13 +78,6 @@ const struct dissect_field_info *dissect_field_info(unsigned id)
 
 /* ---- recording ------------------------------------------------------------------------------ */
 
-void d_layer_end(struct dissection *d, const uint8_t *end)
-{
-    if (!d->nlayers) return;
-    struct dissect_layer *l = &d->layers[d->nlayers - 1];
-    l->length = d_off(d, end) - l->offset;
-}
-
 void d_event(struct dissection *d, enum dissect_event ev, const uint8_t *at)
 {
     if (d->nevents >= DISSECT_MAX_EVENTS) {

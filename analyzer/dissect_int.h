@@ -25,8 +25,13 @@ static inline int d_cur_layer(const struct dissection *d)
     return d->nlayers ? d->nlayers - 1 : 0;
 }
 
-/* Sets the current layer's length to end - start. */
-void d_layer_end(struct dissection *d, const uint8_t *end);
+/* Sets the current layer's length to end - start. Inline: every layer calls it once or twice. */
+static inline void d_layer_end(struct dissection *d, const uint8_t *end)
+{
+    if (!d->nlayers) return;
+    struct dissect_layer *l = &d->layers[d->nlayers - 1];
+    l->length = d_off(d, end) - l->offset;
+}
 
 void d_event(struct dissection *d, enum dissect_event ev, const uint8_t *at);
 
