@@ -67,6 +67,26 @@ static inline uint32_t printable_mask16(const uint8_t *bytes)
     return (uint32_t)_mm_movemask_epi8(_mm_or_si128(text, tab));
 }
 
+/* The 16 bytes at bytes printable or not, as 0xff/0x00 lanes (printable_mask16() before its
+ * movemask). */
+static inline __m128i printable_lanes16(const uint8_t *bytes)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)bytes);
+    __m128i text =
+        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8((char)(0xdf - 256)));
+    return _mm_or_si128(text, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+}
+
+/* True when all 128 bytes at bytes are printable: one movemask for eight loads. */
+static inline bool printable_all128_sse2(const uint8_t *bytes)
+{
+    __m128i a = _mm_and_si128(printable_lanes16(bytes), printable_lanes16(bytes + 16));
+    __m128i b = _mm_and_si128(printable_lanes16(bytes + 32), printable_lanes16(bytes + 48));
+    __m128i c = _mm_and_si128(printable_lanes16(bytes + 64), printable_lanes16(bytes + 80));
+    __m128i e = _mm_and_si128(printable_lanes16(bytes + 96), printable_lanes16(bytes + 112));
+    return _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(a, b), _mm_and_si128(c, e))) == 0xffff;
+}
+
 /* Bit k set when bytes[k] (k < 64) is printable. Four independent loads, no branches. */
 static inline uint64_t printable_mask64_sse2(const uint8_t *bytes)
 {
@@ -86,6 +106,20 @@ CPU_AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *byte
     return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(text, tab));
 }
 
+/* printable_all128_sse2() with 32-byte loads. */
+CPU_AVX2_TARGET static inline bool printable_all128_avx2(const uint8_t *bytes)
+{
+    __m256i all = _mm256_set1_epi8(-1);
+    for (int k = 0; k < 128; k += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(bytes + k));
+        __m256i text = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xdf - 256)),
+                                         _mm256_add_epi8(v, _mm256_set1_epi8(0x60)));
+        all = _mm256_and_si256(all,
+                               _mm256_or_si256(text, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'))));
+    }
+    return _mm256_movemask_epi8(all) == -1;
+}
+
 CPU_AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *bytes)
 {
     return (uint64_t)printable_mask32_avx2(bytes) | (uint64_t)printable_mask32_avx2(bytes + 32)
@@ -95,6 +129,7 @@ CPU_AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *byte
 
 /* The step that differs by instruction set; everything else is shared. */
 typedef uint64_t (*mask64_fn)(const uint8_t *bytes);
+typedef bool (*all128_fn)(const uint8_t *bytes);
 
 /*
  * The same for n < 64 bytes, reading nothing outside bytes[0, n): whole 16-byte
@@ -207,7 +242,7 @@ scan_block(const uint8_t *bytes, struct scan_state *s, uint32_t base, uint64_t m
  */
 static inline __attribute__((always_inline)) unsigned
 scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
-            strings_emit_fn emit, void *ctx, mask64_fn printable_mask64)
+            strings_emit_fn emit, void *ctx, mask64_fn printable_mask64, all128_fn printable_all128)
 {
     if (min_len == 0) min_len = 1;
     if (from >= to || to - from < min_len) return 0;
@@ -225,8 +260,12 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
     uint32_t base = from;
     for (; to - base >= 64; base += 64) {
         uint64_t m = printable_mask64(bytes + base);
-        /* Inside a long run every step is all ones and stays so: nothing to do. */
-        if (m == ~0ull && (last ? s.st[last - 1] : s.prev) == ~0ull) continue;
+        /* Inside a long run every step is all ones and stays so: nothing to do, and text goes on
+         * for a while, so look ahead two blocks at a time with one movemask. */
+        if (m == ~0ull && (last ? s.st[last - 1] : s.prev) == ~0ull) {
+            while (to - base >= 64 + 128 && printable_all128(bytes + base + 64)) base += 128;
+            continue;
+        }
         count += scan_block(bytes, &s, base, m, w, min_len, emit, ctx);
     }
     uint32_t rem = to - base;
@@ -240,7 +279,8 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
 static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                               strings_emit_fn emit, void *ctx)
 {
-    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_sse2);
+    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_sse2,
+                       printable_all128_sse2);
 }
 
 #if defined(CPU_HAVE_AVX2_PATHS)
@@ -248,8 +288,11 @@ CPU_AVX2_TARGET static unsigned scan_avx2(const uint8_t *bytes, uint32_t from, u
                                           uint32_t min_len, strings_emit_fn emit, void *ctx)
 {
     /* The default minimum as a constant: its window test becomes two shifts and ands. */
-    if (min_len == 4) return scan_blocks(bytes, from, to, 4, emit, ctx, printable_mask64_avx2);
-    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2);
+    if (min_len == 4)
+        return scan_blocks(bytes, from, to, 4, emit, ctx, printable_mask64_avx2,
+                           printable_all128_avx2);
+    return scan_blocks(bytes, from, to, min_len, emit, ctx, printable_mask64_avx2,
+                       printable_all128_avx2);
 }
 #endif
 #else
