@@ -923,3 +923,45 @@ Test(dissect, sbuf_numbers_match_printf)
         cr_assert_eq(s.len, strlen(want));
     }
 }
+
+/*
+ * d_fixed() records a header's fixed fields at once; with too little room in the field table it
+ * must behave as the same d_u() calls one by one would: keep what fits in order, count the rest,
+ * and record one dissect.fields_dropped event at the first field that did not fit.
+ */
+Test(dissect, fixed_fields_fill_the_table_like_single_fields)
+{
+    static const struct d_fixed_field spec[] = {
+        {FLD_IP_VERSION, 0, 1}, {FLD_IP_HDR_LEN, 0, 1}, {FLD_IP_DSFIELD, 1, 1},
+        {FLD_IP_LEN, 2, 2},     {FLD_IP_ID, 4, 2},      {FLD_IP_TTL, 8, 1},
+    };
+    const uint32_t values[] = {4, 20, 7, 1500, 99, 64};
+    static uint8_t frame[64];
+    for (unsigned room = 0; room <= 7; room++) {
+        static struct dissection d;
+        memset(&d, 0, sizeof d);
+        d.frame = frame;
+        d.nlayers = 1;
+        d.nfields = (uint16_t)(DISSECT_MAX_FIELDS - room);
+        d_fixed(&d, frame + 14, spec, values, 6);
+        unsigned kept = room < 6 ? room : 6;
+        cr_assert_eq(d.nfields, DISSECT_MAX_FIELDS - room + kept, "room %u", room);
+        cr_assert_eq(d.fields_dropped, 6 - kept, "room %u", room);
+        for (unsigned i = 0; i < kept; i++) {
+            const struct dissect_field *f = &d.fields[DISSECT_MAX_FIELDS - room + i];
+            cr_assert_eq(f->id, spec[i].id, "room %u field %u", room, i);
+            cr_assert_eq(f->offset, 14u + spec[i].off, "room %u field %u", room, i);
+            cr_assert_eq(f->length, spec[i].len, "room %u field %u", room, i);
+            cr_assert_eq(dissect_field_u(f), values[i], "room %u field %u", room, i);
+            cr_assert_eq(f->layer, 0);
+            cr_assert_eq(f->flags, 0);
+        }
+        if (kept < 6) {
+            cr_assert_eq(d.nevents, 1, "room %u", room);
+            cr_assert_eq(d.events[0].id, DE_FIELDS_DROPPED);
+            cr_assert_eq(d.events[0].offset, 14u + spec[kept].off, "room %u", room);
+        } else {
+            cr_assert_eq(d.nevents, 0, "room %u", room);
+        }
+    }
+}
