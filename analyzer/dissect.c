@@ -132,22 +132,6 @@ void d_pool_appendc(struct dissection *d, struct pool_builder *b, char ch)
 void d_pool_append(struct dissection *d, struct pool_builder *b, const uint8_t *src, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t end = (size_t)b->start + b->len;
-    /* Most appends are short and plain (DNS labels, HTTP header values): checked and copied in
-     * one pass, with no call. Anything else starts over below; the bytes written here are past
-     * the string's length and are overwritten. */
-    if (!b->overflow && end + n < DISSECT_POOL_SIZE && b->len + n < UINT16_MAX) {
-        size_t k = 0;
-        char *dst = d->pool + end;
-        while (k < n && (uint8_t)(src[k] - 0x20) < 0x5f && src[k] != '\\') {
-            dst[k] = (char)src[k];
-            k++;
-        }
-        if (k == n) {
-            b->len += (uint32_t)n;
-            return;
-        }
-    }
     size_t i = 0;
     while (i < n && !b->overflow) {
         size_t run = 0;
