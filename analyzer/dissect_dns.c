@@ -191,42 +191,14 @@ static void tag(struct dissection *d, unsigned first, int section)
     for (unsigned i = first; i < d->nfields; i++) d->fields[i].flags = (uint8_t)section;
 }
 
-/*
- * Room for n fields recorded together, or NULL when the table cannot take them all: the caller
- * then records them one by one with d_u()/d_str(), which drop and count what does not fit just
- * as before. Filling a batch computes the layer and the frame offset once instead of per field
- * (d_field() must reload them after every byte-sized store, which may alias anything).
- */
-static inline struct dissect_field *dns_fields(struct dissection *d, unsigned n)
-{
-    if (d->nfields + n > DISSECT_MAX_FIELDS) return NULL;
-    struct dissect_field *f = d->fields + d->nfields;
-    d->nfields = (uint16_t)(d->nfields + n);
-    return f;
-}
-
-static inline void dns_put(struct dissect_field *f, enum dissect_field_id id, uint8_t layer,
-                           int section, uint32_t offset, uint32_t len, uint32_t v)
-{
-    struct dissect_field x = {(uint16_t)id, layer, (uint8_t)section, offset, len, v};
-    *f = x;
-}
-
-static inline uint32_t dns_strv(struct dissect_str s)
-{
-    uint32_t v;
-    memcpy(&v, &s, sizeof v);
-    return v;
-}
-
-/* A field of a question or record, its section set as it is recorded (the one-by-one path). */
-static inline void dns_u(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
-                         uint32_t len, uint32_t v, int section)
+/* The name field of a question or record, in its section. */
+static void dns_name_field(struct dissection *d, enum dissect_field_id id, const uint8_t *at,
+                           uint32_t len, struct dissect_str name, int section)
 {
     struct dissect_field *f = d_field(d, id, at, len);
     if (f) {
+        memcpy(&f->v, &name, sizeof name);
         f->flags = (uint8_t)section;
-        f->v = v;
     }
 }
 
@@ -254,30 +226,20 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
     }
     uint16_t id = hdr_be16(h, 0), flags = hdr_be16(h, 2), qd = hdr_be16(h, 4), an = hdr_be16(h, 6),
              ns = hdr_be16(h, 8), ar = hdr_be16(h, 10);
-    struct dissect_field *f = dns_fields(d, 9);
-    uint8_t layer = (uint8_t)d_cur_layer(d);
-    if (f) {
-        uint32_t o = d_off(d, h);
-        dns_put(f, FLD_DNS_ID, layer, 0, o, 2, id);
-        dns_put(f + 1, FLD_DNS_FLAGS, layer, 0, o + 2, 2, flags);
-        dns_put(f + 2, FLD_DNS_FLAGS_RESPONSE, layer, 0, o + 2, 2, flags >> 15);
-        dns_put(f + 3, FLD_DNS_FLAGS_OPCODE, layer, 0, o + 2, 2, (flags >> 11) & 15);
-        dns_put(f + 4, FLD_DNS_FLAGS_RCODE, layer, 0, o + 2, 2, flags & 15);
-        dns_put(f + 5, FLD_DNS_COUNT_QUERIES, layer, 0, o + 4, 2, qd);
-        dns_put(f + 6, FLD_DNS_COUNT_ANSWERS, layer, 0, o + 6, 2, an);
-        dns_put(f + 7, FLD_DNS_COUNT_AUTH, layer, 0, o + 8, 2, ns);
-        dns_put(f + 8, FLD_DNS_COUNT_ADD, layer, 0, o + 10, 2, ar);
-    } else {
-        d_u(d, FLD_DNS_ID, h, 2, id);
-        d_u(d, FLD_DNS_FLAGS, h + 2, 2, flags);
-        d_u(d, FLD_DNS_FLAGS_RESPONSE, h + 2, 2, flags >> 15);
-        d_u(d, FLD_DNS_FLAGS_OPCODE, h + 2, 2, (flags >> 11) & 15);
-        d_u(d, FLD_DNS_FLAGS_RCODE, h + 2, 2, flags & 15);
-        d_u(d, FLD_DNS_COUNT_QUERIES, h + 4, 2, qd);
-        d_u(d, FLD_DNS_COUNT_ANSWERS, h + 6, 2, an);
-        d_u(d, FLD_DNS_COUNT_AUTH, h + 8, 2, ns);
-        d_u(d, FLD_DNS_COUNT_ADD, h + 10, 2, ar);
-    }
+    static const struct d_fixed_field header[] = {
+        {FLD_DNS_ID, 0, 2},
+        {FLD_DNS_FLAGS, 2, 2},
+        {FLD_DNS_FLAGS_RESPONSE, 2, 2},
+        {FLD_DNS_FLAGS_OPCODE, 2, 2},
+        {FLD_DNS_FLAGS_RCODE, 2, 2},
+        {FLD_DNS_COUNT_QUERIES, 4, 2},
+        {FLD_DNS_COUNT_ANSWERS, 6, 2},
+        {FLD_DNS_COUNT_AUTH, 8, 2},
+        {FLD_DNS_COUNT_ADD, 10, 2},
+    };
+    const uint32_t hv[] = {id, flags, flags >> 15, (flags >> 11) & 15u, flags & 15u, qd,
+                           an, ns,    ar};
+    d_fixed(d, h, header, hv, sizeof header / sizeof header[0], 0);
     struct dissect_meta *m = &d->m;
     bool outer = d_outer(d);
     if (outer) {
@@ -308,16 +270,13 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
         }
         uint16_t type = hdr_be16(q, 0), cls = hdr_be16(q, 2);
         uint32_t nlen = (uint32_t)(pos - start);
-        if ((f = dns_fields(d, 3)) != NULL) {
-            uint32_t o = d_off(d, msg.p + start);
-            dns_put(f, FLD_DNS_QRY_NAME, layer, DNS_SECTION_QUESTION, o, nlen, dns_strv(name));
-            dns_put(f + 1, FLD_DNS_QRY_TYPE, layer, DNS_SECTION_QUESTION, o + nlen, 2, type);
-            dns_put(f + 2, FLD_DNS_QRY_CLASS, layer, DNS_SECTION_QUESTION, o + nlen + 2, 2, cls);
-        } else {
-            dns_u(d, FLD_DNS_QRY_NAME, msg.p + start, nlen, dns_strv(name), DNS_SECTION_QUESTION);
-            dns_u(d, FLD_DNS_QRY_TYPE, q, 2, type, DNS_SECTION_QUESTION);
-            dns_u(d, FLD_DNS_QRY_CLASS, q + 2, 2, cls, DNS_SECTION_QUESTION);
-        }
+        static const struct d_fixed_field question[] = {
+            {FLD_DNS_QRY_TYPE, 0, 2},
+            {FLD_DNS_QRY_CLASS, 2, 2},
+        };
+        const uint32_t qv[] = {type, cls};
+        dns_name_field(d, FLD_DNS_QRY_NAME, msg.p + start, nlen, name, DNS_SECTION_QUESTION);
+        d_fixed(d, q, question, qv, 2, DNS_SECTION_QUESTION);
         if (outer && i == 0) {
             m->dns_qname = name;
             m->dns_has_qname = true;
@@ -346,20 +305,15 @@ void dissect_dns(struct dissection *d, struct cursor c, bool tcp, bool mdns)
         uint16_t type = hdr_be16(r, 0), cls = hdr_be16(r, 2);
         uint32_t ttl = hdr_be32(r, 4), nlen = (uint32_t)(pos - start);
         int section = section_of(i, an, ns);
-        if ((f = dns_fields(d, 5)) != NULL) {
-            uint32_t o = d_off(d, msg.p + start);
-            dns_put(f, FLD_DNS_RESP_NAME, layer, section, o, nlen, dns_strv(name));
-            dns_put(f + 1, FLD_DNS_RESP_TYPE, layer, section, o + nlen, 2, type);
-            dns_put(f + 2, FLD_DNS_RESP_CLASS, layer, section, o + nlen + 2, 2, cls);
-            dns_put(f + 3, FLD_DNS_RESP_TTL, layer, section, o + nlen + 4, 4, ttl);
-            dns_put(f + 4, FLD_DNS_RESP_LEN, layer, section, o + nlen + 8, 2, rdlen);
-        } else {
-            dns_u(d, FLD_DNS_RESP_NAME, msg.p + start, nlen, dns_strv(name), section);
-            dns_u(d, FLD_DNS_RESP_TYPE, r, 2, type, section);
-            dns_u(d, FLD_DNS_RESP_CLASS, r + 2, 2, cls, section);
-            dns_u(d, FLD_DNS_RESP_TTL, r + 4, 4, ttl, section);
-            dns_u(d, FLD_DNS_RESP_LEN, r + 8, 2, rdlen, section);
-        }
+        static const struct d_fixed_field record[] = {
+            {FLD_DNS_RESP_TYPE, 0, 2},
+            {FLD_DNS_RESP_CLASS, 2, 2},
+            {FLD_DNS_RESP_TTL, 4, 4},
+            {FLD_DNS_RESP_LEN, 8, 2},
+        };
+        const uint32_t rv[] = {type, cls, ttl, rdlen};
+        dns_name_field(d, FLD_DNS_RESP_NAME, msg.p + start, nlen, name, section);
+        d_fixed(d, r, record, rv, 4, (uint8_t)section);
         unsigned first = d->nfields;
         dns_rdata(d, &msg, pos + 10, type, rdlen);
         tag(d, first, section);

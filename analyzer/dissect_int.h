@@ -88,19 +88,24 @@ struct d_fixed_field {
 
 /*
  * Appends the count fields of a header's fixed part (spec, a constant table, and their values v)
- * to the current layer: what count d_u() calls would record, with one room check and the layer
+ * to the current layer, with the given flags (a DNS section, else 0): what count d_u() calls
+ * would record, with one room check and the layer
  * and the header's offset found once. Always inlined with a constant table, the loop unrolls to
  * a few instructions a field: per-field calls reloaded the counts and the frame pointer after
  * each field's byte-sized stores, and field recording was a sixth of the analyzer's work.
  */
 static inline __attribute__((always_inline)) void d_fixed(struct dissection *d, const uint8_t *base,
                                                           const struct d_fixed_field *spec,
-                                                          const uint32_t *v, unsigned count)
+                                                          const uint32_t *v, unsigned count,
+                                                          uint8_t flags)
 {
     unsigned n = d->nfields;
     if (n + count > DISSECT_MAX_FIELDS) { /* rare: one by one, for the overflow accounting */
-        for (unsigned i = 0; i < count; i++)
-            d_u(d, (enum dissect_field_id)spec[i].id, base + spec[i].off, spec[i].len, v[i]);
+        for (unsigned i = 0; i < count; i++) {
+            struct dissect_field *f =
+                d_field(d, (enum dissect_field_id)spec[i].id, base + spec[i].off, spec[i].len);
+            if (f) f->v = v[i], f->flags = flags;
+        }
         return;
     }
     uint8_t layer = (uint8_t)d_cur_layer(d);
@@ -110,7 +115,7 @@ static inline __attribute__((always_inline)) void d_fixed(struct dissection *d, 
     for (unsigned i = 0; i < count; i++)
         f[i] = (struct dissect_field){.id = spec[i].id,
                                       .layer = layer,
-                                      .flags = 0,
+                                      .flags = flags,
                                       .offset = off + spec[i].off,
                                       .length = spec[i].len,
                                       .v = v[i]};

@@ -68,7 +68,7 @@ void dissect_ipv4(struct dissection *d, struct cursor c)
     memcpy(&dst_v, dst, 4);
     const uint32_t values[] = {4,  ihl,     tos, totlen, id,   frag >> 13u, (frag >> 14) & 1u,
                                mf, fragoff, ttl, proto,  csum, src_v,       dst_v};
-    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0]);
+    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0], 0);
     d_layer_end(d, h.p);
 
     if (d_outer(d)) {

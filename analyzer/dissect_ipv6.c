@@ -46,7 +46,7 @@ void dissect_ipv6(struct dissection *d, struct cursor c)
         {FLD_IPV6_PLEN, 4, 2},    {FLD_IPV6_NXT, 6, 1},    {FLD_IPV6_HLIM, 7, 1},
     };
     const uint32_t values[] = {6, (vtf >> 20) & 0xff, vtf & 0xfffff, plen, nxt, hlim};
-    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0]);
+    d_fixed(d, start, fixed, values, sizeof fixed / sizeof fixed[0], 0);
     d_bytes(d, FLD_IPV6_SRC, src, 16);
     d_bytes(d, FLD_IPV6_DST, dst, 16);
     if (d_outer(d)) {

@@ -124,7 +124,7 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         {FLD_TCP_WINDOW, 14, 2}, {FLD_TCP_CHECKSUM, 16, 2}, {FLD_TCP_URGENT, 18, 2},
     };
     const uint32_t values[] = {sport, dport, seq, ack, hlen, fl, win, csum, urp};
-    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0]);
+    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0], 0);
     if (d_outer(d)) {
         struct dissect_meta *m = &d->m;
         m->tcp_flags = fl;

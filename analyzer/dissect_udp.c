@@ -47,7 +47,7 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
         {FLD_UDP_CHECKSUM, 6, 2},
     };
     const uint32_t values[] = {sport, dport, ulen, csum};
-    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0]);
+    d_fixed(d, at, fixed, values, sizeof fixed / sizeof fixed[0], 0);
     d_layer_end(d, c.p);
     if (d->inner) return; /* a quoted datagram: the ports are what matters */
     /* A first fragment carries only part of the datagram the UDP length describes. */

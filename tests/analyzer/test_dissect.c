@@ -943,7 +943,7 @@ Test(dissect, fixed_fields_fill_the_table_like_single_fields)
         d.frame = frame;
         d.nlayers = 1;
         d.nfields = (uint16_t)(DISSECT_MAX_FIELDS - room);
-        d_fixed(&d, frame + 14, spec, values, 6);
+        d_fixed(&d, frame + 14, spec, values, 6, 0);
         unsigned kept = room < 6 ? room : 6;
         cr_assert_eq(d.nfields, DISSECT_MAX_FIELDS - room + kept, "room %u", room);
         cr_assert_eq(d.fields_dropped, 6 - kept, "room %u", room);
