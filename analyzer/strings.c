@@ -55,26 +55,21 @@ static inline unsigned emit_pieces(const uint8_t *bytes, uint32_t start, uint32_
 }
 
 #if defined(__SSE2__)
-/* Bit k set when bytes[k] (k < 16) is printable: 0x20..0x7e or tab. */
-static inline uint32_t printable_mask16(const uint8_t *bytes)
+/* The 16 bytes at bytes printable (0x20..0x7e or tab) or not, as 0xff/0x00 lanes. */
+static inline __m128i printable_lanes16(const uint8_t *bytes)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)bytes);
     /* Adding 0x60 moves 0x20..0x7e, and nothing else, to 0x80..0xde: the signed bytes below
      * -33. One add and one compare, where a range test takes two compares and an and. */
     __m128i text =
         _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8((char)(0xdf - 256)));
-    __m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
-    return (uint32_t)_mm_movemask_epi8(_mm_or_si128(text, tab));
+    return _mm_or_si128(text, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
 }
 
-/* The 16 bytes at bytes printable or not, as 0xff/0x00 lanes (printable_mask16() before its
- * movemask). */
-static inline __m128i printable_lanes16(const uint8_t *bytes)
+/* Bit k set when bytes[k] (k < 16) is printable. */
+static inline uint32_t printable_mask16(const uint8_t *bytes)
 {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)bytes);
-    __m128i text =
-        _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(0x60)), _mm_set1_epi8((char)(0xdf - 256)));
-    return _mm_or_si128(text, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    return (uint32_t)_mm_movemask_epi8(printable_lanes16(bytes));
 }
 
 /* True when all 128 bytes at bytes are printable: one movemask for eight loads. */
@@ -96,28 +91,28 @@ static inline uint64_t printable_mask64_sse2(const uint8_t *bytes)
 }
 
 #if defined(CPU_HAVE_AVX2_PATHS)
-/* Bit k set when bytes[k] (k < 32) is printable: printable_mask16() twice as wide. */
-CPU_AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
+/* printable_lanes16() twice as wide. */
+CPU_AVX2_TARGET static inline __m256i printable_lanes32_avx2(const uint8_t *bytes)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)bytes);
     __m256i text = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xdf - 256)),
                                      _mm256_add_epi8(v, _mm256_set1_epi8(0x60)));
-    __m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
-    return (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(text, tab));
+    return _mm256_or_si256(text, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')));
+}
+
+/* Bit k set when bytes[k] (k < 32) is printable. */
+CPU_AVX2_TARGET static inline uint32_t printable_mask32_avx2(const uint8_t *bytes)
+{
+    return (uint32_t)_mm256_movemask_epi8(printable_lanes32_avx2(bytes));
 }
 
 /* printable_all128_sse2() with 32-byte loads. */
 CPU_AVX2_TARGET static inline bool printable_all128_avx2(const uint8_t *bytes)
 {
-    __m256i all = _mm256_set1_epi8(-1);
-    for (int k = 0; k < 128; k += 32) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(bytes + k));
-        __m256i text = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(0xdf - 256)),
-                                         _mm256_add_epi8(v, _mm256_set1_epi8(0x60)));
-        all = _mm256_and_si256(all,
-                               _mm256_or_si256(text, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'))));
-    }
-    return _mm256_movemask_epi8(all) == -1;
+    __m256i a = _mm256_and_si256(printable_lanes32_avx2(bytes), printable_lanes32_avx2(bytes + 32));
+    __m256i b =
+        _mm256_and_si256(printable_lanes32_avx2(bytes + 64), printable_lanes32_avx2(bytes + 96));
+    return _mm256_movemask_epi8(_mm256_and_si256(a, b)) == -1;
 }
 
 CPU_AVX2_TARGET static inline uint64_t printable_mask64_avx2(const uint8_t *bytes)
@@ -153,11 +148,10 @@ static uint64_t printable_mask_short(const uint8_t *bytes, uint32_t n)
  * Bit j set when the w bytes ending at byte j of this block are all printable, counting back into
  * the previous block (1 <= w <= 16). Doubling the window width each step takes log2(w) shifts,
  * not w; each step's shift brings in the top bits of the same step's mask for the previous block,
- * kept in st[] (zeros before the first block: nothing before the scan is in a run). *wprev gets the
- * previous block's result, whose top bit a run ending at this block's byte 0 needs.
+ * kept in st[] (zeros before the first block: nothing before the scan is in a run).
  */
-static inline __attribute__((always_inline)) uint64_t
-window_ends(uint64_t m, uint64_t prev, uint32_t w, uint64_t st[5], uint64_t *wprev)
+static inline __attribute__((always_inline)) uint64_t window_ends(uint64_t m, uint64_t prev,
+                                                                  uint32_t w, uint64_t st[5])
 {
     uint64_t t = m, tp = prev;
     uint32_t k = 1, s = 0;
@@ -173,7 +167,6 @@ window_ends(uint64_t m, uint64_t prev, uint32_t w, uint64_t st[5], uint64_t *wpr
         st[s] = nt;
         t = nt;
     }
-    *wprev = tp;
     return t;
 }
 
@@ -185,8 +178,8 @@ window_ends(uint64_t m, uint64_t prev, uint32_t w, uint64_t st[5], uint64_t *wpr
 struct scan_state {
     uint64_t prev;     /* the previous block's printable mask */
     uint64_t st[5];    /* the previous block's window steps (window_ends()) */
+    uint64_t wins;     /* the previous block's window ends: all ones inside a long run */
     uint32_t run_from; /* where a run reaching the current block's start began */
-    uint32_t w;        /* window width: min(min_len, 16) */
     unsigned n;        /* runs collected */
     uint32_t start[64], end[64];
 };
@@ -205,7 +198,7 @@ static unsigned emit_runs(const uint8_t *bytes, struct scan_state *s, uint32_t m
  * One 64-byte block at base with printable mask m. With W its window ends (window_ends()), bit j
  * of
  *
- *     ends = ~m & (W << 1 | Wprev >> 63)
+ *     ends = ~m & (W << 1 | Wprev >> 63)      (Wprev: the previous block's W, s->wins)
  *
  * marks a non-printable byte j right after a printable byte that closes a window of w printable
  * bytes: the end of a run of w or more, wherever in earlier blocks the run began. Its start is the
@@ -217,7 +210,9 @@ scan_block(const uint8_t *bytes, struct scan_state *s, uint32_t base, uint64_t m
            uint32_t min_len, strings_emit_fn emit, void *ctx)
 {
     unsigned count = 0;
-    uint64_t wprev, ends = ~m & (window_ends(m, s->prev, w, s->st, &wprev) << 1 | wprev >> 63);
+    uint64_t wins = window_ends(m, s->prev, w, s->st);
+    uint64_t ends = ~m & (wins << 1 | s->wins >> 63);
+    s->wins = wins;
     while (ends) {
         uint32_t j = (uint32_t)__builtin_ctzll(ends);
         ends &= ends - 1;
@@ -250,19 +245,17 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
      * the runs of 16 or more and let emit_pieces drop those that are too short. */
     uint32_t w = min_len < 16 ? min_len : 16;
     struct scan_state s;
-    s.prev = 0; /* nothing before from is in a run */
+    s.prev = s.wins = 0; /* nothing before from is in a run */
     memset(s.st, 0, sizeof s.st);
     s.run_from = from;
     s.n = 0;
-    unsigned count = 0, last = 0;
-    for (uint32_t k = 1; 2 * k <= w; k *= 2) last++;
-    if ((1u << last) < w) last++;
+    unsigned count = 0;
     uint32_t base = from;
     for (; to - base >= 64; base += 64) {
         uint64_t m = printable_mask64(bytes + base);
         /* Inside a long run every step is all ones and stays so: nothing to do, and text goes on
          * for a while, so look ahead two blocks at a time with one movemask. */
-        if (m == ~0ull && (last ? s.st[last - 1] : s.prev) == ~0ull) {
+        if (m == ~0ull && s.wins == ~0ull) {
             while (to - base >= 64 + 128 && printable_all128(bytes + base + 64)) base += 128;
             continue;
         }
