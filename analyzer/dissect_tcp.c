@@ -79,7 +79,7 @@ void dissect_tcp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
     uint32_t seq = 0, ack = 0;
     uint8_t off = 0, flags = 0;
     /* The whole fixed header present (nearly every frame): read it in place (hdr_be16()). The
-     * field-by-field reads below are for the short case, where where they stop matters. */
+     * field-by-field reads below are for the short case, where the point they stop at matters. */
     const uint8_t *th = cur_pull(&c, 20);
     bool ports = th != NULL;
     if (th) {

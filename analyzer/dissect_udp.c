@@ -15,7 +15,7 @@ void dissect_udp(struct dissection *d, struct cursor c, const struct ip_ctx *ip)
     const uint8_t *at = c.p;
     uint16_t sport = 0, dport = 0, ulen = 0, csum = 0;
     /* The whole header present (nearly every frame): read it in place (hdr_be16()). The
-     * field-by-field reads below are for the short case, where where they stop matters. */
+     * field-by-field reads below are for the short case, where the point they stop at matters. */
     const uint8_t *uh = cur_pull(&c, 8);
     bool ports = uh != NULL;
     if (uh)
