@@ -40,6 +40,9 @@ struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uin
 
 /* How far ahead of the write position record-at-a-time writers ask for data lines. */
 #define SHM_RING_PREFETCH_AHEAD 1024u
+/* The step of the record-at-a-time writer's prefetch watermark (ring.c): sixteen lines, so
+ * the data lines run 1 to 2 KiB ahead of the record being written. */
+#define SHM_RING_PREFETCH_BLOCK 1024u
 /* How far past the record just read a record-at-a-time reader asks for data lines. */
 #define SHM_RING_READ_PREFETCH_AHEAD 2048u
 

@@ -139,6 +139,9 @@ struct shm_ring {
     struct shm_ring_slot pend;
     /* writer-only: its positions (a cursor copies them for a run of records) */
     struct shm_ring_wpos w;
+    /* record-at-a-time writer only: the free-running position up to which data lines have been
+     * prefetched, and its offset in the data area (ring.c, prefetch_ahead) */
+    uint64_t pf_pos, pf_off;
 };
 
 /*
