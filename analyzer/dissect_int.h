@@ -55,8 +55,8 @@ void d_fields_full(struct dissection *d, const uint8_t *at);
 
 /* Appends a field to the current layer, or returns NULL (counted) when the table is full. Inline:
  * a frame records tens of fields and this is the hottest path of dissection. */
-static inline struct dissect_field *d_field(struct dissection *d, enum dissect_field_id id,
-                                            const uint8_t *at, uint32_t len)
+static inline __attribute__((always_inline)) struct dissect_field *
+d_field(struct dissection *d, enum dissect_field_id id, const uint8_t *at, uint32_t len)
 {
     if (d->nfields >= DISSECT_MAX_FIELDS) {
         d_fields_full(d, at);
