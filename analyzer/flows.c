@@ -38,12 +38,28 @@ struct flow_table {
     size_t nexpired, expired_cap;
 };
 
+/* Word i (0..4) of the 40-byte key, as one load. */
+static inline uint64_t key_word(const struct shm_flow_key *k, unsigned i)
+{
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)k + 8 * i, sizeof w);
+    return w;
+}
+
 static uint64_t key_hash(const struct shm_flow_key *k)
 {
-    /* Five 64-bit words, each multiplied in, then a final mix (the key is 40 bytes). */
-    uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
-    memcpy(w, k, sizeof w);
-    for (int i = 0; i < 5; i++) h = (h ^ w[i]) * 0xbf58476d1ce4e5b9ull;
+    /*
+     * Five 64-bit words, each multiplied in, then a final mix. Spelled out word by word: as a
+     * loop over a copy of the key, GCC at -O2 kept both the copy and the loop (8 instructions a
+     * frame more, callgrind).
+     */
+    const uint64_t m = 0xbf58476d1ce4e5b9ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    h = (h ^ key_word(k, 0)) * m;
+    h = (h ^ key_word(k, 1)) * m;
+    h = (h ^ key_word(k, 2)) * m;
+    h = (h ^ key_word(k, 3)) * m;
+    h = (h ^ key_word(k, 4)) * m;
     h ^= h >> 31;
     return h * 0x94d049bb133111ebull;
 }
@@ -56,13 +72,15 @@ static void index_insert(struct flow_table *t, uint32_t slot, uint64_t home)
     t->index[i] = slot + 1;
 }
 
-static bool key_equal(const struct shm_flow_key *a, const struct shm_flow_key *b)
+static inline bool key_equal(const struct shm_flow_key *a, const struct shm_flow_key *b)
 {
-    /* Five words compared inline: a call to memcmp cost more than the compare. */
-    uint64_t x[5], y[5], diff = 0;
-    memcpy(x, a, sizeof x);
-    memcpy(y, b, sizeof y);
-    for (int i = 0; i < 5; i++) diff |= x[i] ^ y[i];
+    /* Five words compared inline (a call to memcmp cost more than the compare), each loaded
+     * where it lies rather than through a copy of both keys into arrays. */
+    uint64_t diff = key_word(a, 0) ^ key_word(b, 0);
+    diff |= key_word(a, 1) ^ key_word(b, 1);
+    diff |= key_word(a, 2) ^ key_word(b, 2);
+    diff |= key_word(a, 3) ^ key_word(b, 3);
+    diff |= key_word(a, 4) ^ key_word(b, 4);
     return diff == 0;
 }
 
@@ -282,9 +300,8 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
                                  const struct flow_lookup *l, uint64_t ts_ns, uint32_t wirelen)
 {
     if (!l->valid) return 0;
-    const struct shm_flow_key key = l->key;
     int dir = l->dir;
-    int64_t at = index_find_from(t, &key, l->home);
+    int64_t at = index_find_from(t, &l->key, l->home);
     uint32_t slot;
     struct shm_flow *f;
     if (at >= 0) {
@@ -302,7 +319,7 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
         /* lock is the first member: clear everything after it. */
         memset((uint8_t *)f + sizeof f->lock, 0, sizeof *f - sizeof f->lock);
         f->id = t->next_id++;
-        f->key = key;
+        f->key = l->key;
         f->initiator = (uint8_t)dir;
         f->first_ns = ts_ns;
         memset(&t->priv[slot], 0, sizeof t->priv[slot]);
@@ -318,7 +335,7 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
     hist_advance(f, sec);
     f->hist_packets[sec % SHM_FLOW_HIST]++;
     f->hist_bytes[sec % SHM_FLOW_HIST] += wirelen;
-    if (key.proto == 6 && d->m.has_ports) tcp_track(f, &t->priv[slot], d, dir, ts_ns);
+    if (l->key.proto == 6 && d->m.has_ports) tcp_track(f, &t->priv[slot], d, dir, ts_ns);
     seqlock_write_end(&f->lock);
     return f->id;
 }
