@@ -189,10 +189,9 @@ static void remember_expired(struct flow_table *t, const struct shm_flow *f)
     t->expired[t->nexpired++] = *f;
 }
 
-/* Slides the per-second history forward to sec, clearing the seconds in between. */
-static void hist_advance(struct shm_flow *f, uint64_t sec)
+/* Clears the history's seconds after hist_sec up to sec (newer than hist_sec) and moves to sec. */
+static void hist_slide(struct shm_flow *f, uint64_t sec)
 {
-    if (sec <= f->hist_sec) return;
     uint64_t gap = sec - f->hist_sec;
     if (f->hist_sec == 0 || gap >= SHM_FLOW_HIST) {
         memset(f->hist_packets, 0, sizeof f->hist_packets);
@@ -204,6 +203,13 @@ static void hist_advance(struct shm_flow *f, uint64_t sec)
         }
     }
     f->hist_sec = sec;
+}
+
+/* Slides the per-second history forward to sec. Most frames fall in the flow's newest second:
+ * that test is inline, the slide a call. */
+static inline void hist_advance(struct shm_flow *f, uint64_t sec)
+{
+    if (sec > f->hist_sec) hist_slide(f, sec);
 }
 
 /* Rates from the complete seconds before now_sec. */
