@@ -188,7 +188,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     }
     /* Ask for this frame's index entry now; it is read once the pending frame is done. */
     struct flow_lookup look;
-    flow_table_lookup_begin(an->flows, d, &look);
+    flow_table_lookup_begin(an->flows, d, sec, &look);
     series_add(an, sec, d->top, meta->wire_len);
 
     /* Each event is counted, and gives the frame its flag: truncated (capture ran out) or
@@ -207,7 +207,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     analyzer_flush(an); /* the previous frame, whose lines were asked for a dissection ago */
     uint8_t *rec = NULL;
     if (an->cfg.publish_frames) rec = publish_detail_begin(an, d, meta);
-    flow_table_lookup_prefetch(an->flows, &look, meta->ts_ns);
+    flow_table_lookup_prefetch(an->flows, &look);
     if (an->cfg.publish_frames) publish_strings(an, d, meta, bytes);
 
     if (an->cfg.output != ANALYZER_OUT_NONE) {

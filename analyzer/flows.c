@@ -262,11 +262,12 @@ static void tcp_track(struct shm_flow *f, struct flow_private *p, const struct d
     p->seq_valid[dir] = 1;
 }
 
-void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d,
+void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d, uint64_t sec,
                              struct flow_lookup *l)
 {
     l->valid = dissect_flow_key(d, &l->key, &l->dir);
     if (!l->valid) return;
+    l->sec = sec;
     l->home = key_hash(&l->key) & t->index_mask;
     __builtin_prefetch(&t->index[l->home]);
 }
@@ -294,12 +295,11 @@ static inline __attribute__((always_inline)) void prefetch_entry(const struct fl
     if (e) prefetch_slot(&t->slots[e - 1], sec);
 }
 
-void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l,
-                                uint64_t ts_ns)
+void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l)
 {
     if (!l->valid) return;
     /* Most flows sit at their home position. */
-    prefetch_entry(t, t->index[l->home], ts_ns / 1000000000ull);
+    prefetch_entry(t, t->index[l->home], l->sec);
 }
 
 uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
@@ -337,7 +337,7 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
     f->bytes[dir] += wirelen;
     if (ts_ns > f->last_ns) f->last_ns = ts_ns;
     if (d->top > f->app_proto) f->app_proto = d->top;
-    uint64_t sec = ts_ns / 1000000000ull;
+    uint64_t sec = l->sec;
     hist_advance(f, sec);
     f->hist_packets[sec % SHM_FLOW_HIST]++;
     f->hist_bytes[sec % SHM_FLOW_HIST] += wirelen;

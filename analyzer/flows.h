@@ -33,18 +33,19 @@ void flow_table_free(struct flow_table *t);
  * of flows are active): begin computes the key and asks for its index entry; prefetch reads
  * that entry and asks for the slot's lines; update_found accounts the frame and returns the
  * flow id (0 when the frame has no IP flow or the table is full). d must not change, and the
- * table must not be ticked, between the steps.
+ * table must not be ticked, between the steps. sec is the frame's second (ts_ns / 10^9), which
+ * the caller has at hand: passed once, so no step divides again.
  */
 struct flow_lookup {
     struct shm_flow_key key;
     int dir;
     bool valid;    /* the frame has an IP flow */
     uint64_t home; /* index position the key hashes to */
+    uint64_t sec;  /* the frame's second */
 };
-void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d,
+void flow_table_lookup_begin(const struct flow_table *t, const struct dissection *d, uint64_t sec,
                              struct flow_lookup *l);
-void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l,
-                                uint64_t ts_ns);
+void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l);
 uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
                                  const struct flow_lookup *l, uint64_t ts_ns, uint32_t wirelen);
 
