@@ -2,7 +2,8 @@
  * flows.c — bidirectional flow accounting in segment 2.
  *
  * The private index is a linear-probing hash of slot numbers (twice the capacity, so probes stay
- * short), with backward-shift deletion so expiry leaves no tombstones. Each shared slot is
+ * short), each tagged with bits of its key's hash so a probe reads only its own flow's slot, with
+ * backward-shift deletion so expiry leaves no tombstones. Each shared slot is
  * updated under its seqlock so a viewer never copies a half-updated flow. Per-flow state that
  * only the analyzer needs (handshake time for the RTT, highest sequence per direction for the
  * retransmission count) stays private.
@@ -26,8 +27,9 @@ struct flow_table {
     struct shm_analysis_hdr *hdr;
     struct shm_flow *slots;
     uint64_t capacity;
-    uint32_t *index; /* slot + 1, 0 = empty */
+    uint32_t *index; /* 0 = empty, else the key's tag bits above slot_mask, slot + 1 below */
     uint64_t index_mask;
+    uint32_t slot_mask; /* 2^n - 1, at least capacity */
     uint32_t *free_slots;
     uint64_t nfree;
     struct flow_private *priv;
@@ -64,12 +66,36 @@ static uint64_t key_hash(const struct shm_flow_key *k)
     return h * 0x94d049bb133111ebull;
 }
 
-/* Enters slot into the index, probing from home (its key's hash & index_mask). */
-static void index_insert(struct flow_table *t, uint32_t slot, uint64_t home)
+/*
+ * A key's place in the index: its home position (the hash's low bits) and its tag (the hash's
+ * high 32 bits). An index entry keeps the tag's bits above slot_mask next to the slot, so a probe
+ * passes over other keys' entries without reading their slots: only an entry whose tag matches
+ * (all but about one in 2^18 of other keys' entries differ, at the default capacity) costs a key
+ * compare and the slot's cache line.
+ */
+static inline uint64_t key_home(const struct flow_table *t, uint64_t h)
+{
+    return h & t->index_mask;
+}
+
+static inline uint32_t key_tag(uint64_t h)
+{
+    return (uint32_t)(h >> 32);
+}
+
+/* The slot of a (nonzero) index entry. (64-bit, so &slots[entry_slot()] folds the - 1 into the
+ * address.) */
+static inline uint64_t entry_slot(const struct flow_table *t, uint32_t e)
+{
+    return (uint64_t)(e & t->slot_mask) - 1;
+}
+
+/* Enters slot into the index, probing from home. */
+static void index_insert(struct flow_table *t, uint32_t slot, uint64_t home, uint32_t tag)
 {
     uint64_t i = home;
     while (t->index[i]) i = (i + 1) & t->index_mask;
-    t->index[i] = slot + 1;
+    t->index[i] = (tag & ~t->slot_mask) | (slot + 1);
 }
 
 static inline bool key_equal(const struct shm_flow_key *a, const struct shm_flow_key *b)
@@ -84,20 +110,22 @@ static inline bool key_equal(const struct shm_flow_key *a, const struct shm_flow
     return diff == 0;
 }
 
-/* Index position of k, probing from its home position; -1 when absent. */
-static int64_t index_find_from(const struct flow_table *t, const struct shm_flow_key *k, uint64_t i)
+/* Index position of k, probing from its home position i; -1 when absent. */
+static inline int64_t index_find_from(const struct flow_table *t, const struct shm_flow_key *k,
+                                      uint64_t i, uint32_t tag)
 {
-    while (t->index[i]) {
-        uint32_t slot = t->index[i] - 1;
-        if (key_equal(&t->slots[slot].key, k)) return (int64_t)i;
-        i = (i + 1) & t->index_mask;
+    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
+        /* Tags equal above slot_mask: e ^ tag has no bit set there. */
+        if ((e ^ tag) <= t->slot_mask && key_equal(&t->slots[entry_slot(t, e)].key, k))
+            return (int64_t)i;
     }
     return -1;
 }
 
 static int64_t index_find(const struct flow_table *t, const struct shm_flow_key *k)
 {
-    return index_find_from(t, k, key_hash(k) & t->index_mask);
+    uint64_t h = key_hash(k);
+    return index_find_from(t, k, key_home(t, h), key_tag(h));
 }
 
 /* Backward-shift deletion: keeps every remaining entry reachable from its home position. */
@@ -109,7 +137,7 @@ static void index_remove_at(struct flow_table *t, uint64_t i)
         for (;;) {
             j = (j + 1) & t->index_mask;
             if (!t->index[j]) return;
-            uint64_t home = key_hash(&t->slots[t->index[j] - 1].key) & t->index_mask;
+            uint64_t home = key_home(t, key_hash(&t->slots[entry_slot(t, t->index[j])].key));
             /* Move j back to i unless its home lies cyclically in (i, j]. */
             if (i <= j ? (i < home && home <= j) : (i < home || home <= j)) continue;
             break;
@@ -131,6 +159,9 @@ struct flow_table *flow_table_new(struct shm_analysis *a)
     while (n < t->capacity * 2) n <<= 1;
     t->index = calloc(n, sizeof *t->index);
     t->index_mask = n - 1;
+    uint64_t m = 1;
+    while (m < t->capacity) m = m * 2 + 1;
+    t->slot_mask = m < UINT32_MAX ? (uint32_t)m : UINT32_MAX; /* no tag bits left: still correct */
     t->free_slots = calloc(t->capacity, sizeof *t->free_slots);
     t->priv = calloc(t->capacity, sizeof *t->priv);
     if (!t->index || !t->free_slots || !t->priv) {
@@ -143,9 +174,9 @@ struct flow_table *flow_table_new(struct shm_analysis *a)
         struct shm_flow *f = &t->slots[s];
         uint64_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
         if (lock & 1) atomic_store_explicit(&f->lock, lock + 1, memory_order_release);
-        uint64_t home = key_hash(&f->key) & t->index_mask;
-        if (f->id && index_find_from(t, &f->key, home) < 0) {
-            index_insert(t, (uint32_t)s, home);
+        uint64_t h = key_hash(&f->key);
+        if (f->id && index_find_from(t, &f->key, key_home(t, h), key_tag(h)) < 0) {
+            index_insert(t, (uint32_t)s, key_home(t, h), key_tag(h));
             if (f->id >= t->next_id) t->next_id = f->id;
             active++;
         } else {
@@ -268,7 +299,9 @@ void flow_table_lookup_begin(const struct flow_table *t, const struct dissection
     l->valid = dissect_flow_key(d, &l->key, &l->dir);
     if (!l->valid) return;
     l->sec = sec;
-    l->home = key_hash(&l->key) & t->index_mask;
+    uint64_t h = key_hash(&l->key);
+    l->home = key_home(t, h);
+    l->tag = key_tag(h);
     __builtin_prefetch(&t->index[l->home]);
 }
 
@@ -292,7 +325,7 @@ static inline __attribute__((always_inline)) void prefetch_slot(const struct shm
 static inline __attribute__((always_inline)) void prefetch_entry(const struct flow_table *t,
                                                                  uint32_t e, uint64_t sec)
 {
-    if (e) prefetch_slot(&t->slots[e - 1], sec);
+    if (e) prefetch_slot(&t->slots[entry_slot(t, e)], sec);
 }
 
 void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l)
@@ -307,11 +340,11 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
 {
     if (!l->valid) return 0;
     int dir = l->dir;
-    int64_t at = index_find_from(t, &l->key, l->home);
+    int64_t at = index_find_from(t, &l->key, l->home, l->tag);
     uint32_t slot;
     struct shm_flow *f;
     if (at >= 0) {
-        slot = t->index[at] - 1;
+        slot = (uint32_t)entry_slot(t, t->index[at]);
         f = &t->slots[slot];
         seqlock_write_begin(&f->lock);
     } else {
@@ -329,7 +362,7 @@ uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *
         f->initiator = (uint8_t)dir;
         f->first_ns = ts_ns;
         memset(&t->priv[slot], 0, sizeof t->priv[slot]);
-        index_insert(t, slot, l->home); /* hashed once, by lookup_begin */
+        index_insert(t, slot, l->home, l->tag); /* hashed once, by lookup_begin */
         shm_counter_add(&t->hdr->flows_active, 1);
         shm_counter_add(&t->hdr->flows_total, 1);
     }
@@ -364,7 +397,7 @@ void flow_table_tick(struct flow_table *t, uint64_t now_ns)
             i++;
             continue;
         }
-        uint32_t slot = t->index[i] - 1;
+        uint32_t slot = (uint32_t)entry_slot(t, t->index[i]);
         struct shm_flow *f = &t->slots[slot];
         int closed = f->tcp_state == SHM_TCP_CLOSED || f->tcp_state == SHM_TCP_RESET;
         uint64_t idle = closed ? FLOW_CLOSED_IDLE_NS : FLOW_IDLE_NS;
@@ -391,7 +424,7 @@ void flow_table_join_kernel(struct flow_table *t, const struct shm_kflow *k, uin
     for (uint64_t i = 0; i < n; i++) {
         int64_t at = index_find(t, &k[i].key);
         if (at < 0) continue;
-        struct shm_flow *f = &t->slots[t->index[at] - 1];
+        struct shm_flow *f = &t->slots[entry_slot(t, t->index[at])];
         seqlock_write_begin(&f->lock);
         memcpy(f->kpackets, k[i].packets, sizeof f->kpackets);
         memcpy(f->kbytes, k[i].bytes, sizeof f->kbytes);

@@ -40,6 +40,7 @@ struct flow_lookup {
     struct shm_flow_key key;
     int dir;
     bool valid;    /* the frame has an IP flow */
+    uint32_t tag;  /* the key's hash, high half: what index entries keep of it */
     uint64_t home; /* index position the key hashes to */
     uint64_t sec;  /* the frame's second */
 };
