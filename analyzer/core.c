@@ -154,7 +154,7 @@ void analyzer_flush(struct analyzer *an)
     p->valid = false;
     const struct dissection *d = &an->d[p->d];
     uint64_t flow_id =
-        flow_table_update_found(an->flows, d, &p->look, p->meta.ts_ns, p->meta.wire_len);
+        flow_table_update_found(an->flows, d, &an->look[p->d], p->meta.ts_ns, p->meta.wire_len);
     if (an->cfg.publish_frames) publish_detail_commit(an, &p->meta, p->rec, flow_id, p->flags);
     struct shm_analysis_hdr *h = an->a->hdr;
     if (atomic_load_explicit(&h->first_ts_ns, memory_order_relaxed) == 0)
@@ -187,8 +187,8 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
         flow_table_tick(an->flows, meta->ts_ns);
     }
     /* Ask for this frame's index entry now; it is read once the pending frame is done. */
-    struct flow_lookup look;
-    flow_table_lookup_begin(an->flows, d, sec, &look);
+    struct flow_lookup *look = &an->look[an->cur];
+    flow_table_lookup_begin(an->flows, d, sec, look);
     series_add(an, sec, d->top, meta->wire_len);
 
     /* Each event is counted, and gives the frame its flag: truncated (capture ran out) or
@@ -207,7 +207,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
     analyzer_flush(an); /* the previous frame, whose lines were asked for a dissection ago */
     uint8_t *rec = NULL;
     if (an->cfg.publish_frames) rec = publish_detail_begin(an, d, meta);
-    flow_table_lookup_prefetch(an->flows, &look);
+    flow_table_lookup_prefetch(an->flows, look);
     if (an->cfg.publish_frames) publish_strings(an, d, meta, bytes);
 
     if (an->cfg.output != ANALYZER_OUT_NONE) {
@@ -218,7 +218,7 @@ void analyzer_frame(struct analyzer *an, const struct shm_record *meta, const ui
             dissect_json(an->cfg.out, d, &fi); /* one object per line */
     }
     an->pend = (struct analyzer_pending){
-        .valid = true, .flags = flags, .d = an->cur, .meta = *meta, .look = look, .rec = rec};
+        .valid = true, .flags = flags, .d = an->cur, .meta = *meta, .rec = rec};
     an->cur ^= 1;
 }
 

@@ -35,14 +35,14 @@ struct analyzer_config {
 
 /*
  * A frame whose flow is still to be accounted (core.c says why the analyzer keeps one): its
- * dissection (one of struct analyzer's two), lookup, reserved detail record and flags.
+ * dissection and flow lookup (one of struct analyzer's two of each), reserved detail record and
+ * flags.
  */
 struct analyzer_pending {
     bool valid;
     uint8_t flags; /* SHM_PKT_* */
-    unsigned d;    /* index into analyzer.d */
+    unsigned d;    /* index into analyzer.d and analyzer.look */
     struct shm_record meta;
-    struct flow_lookup look;
     uint8_t *rec; /* its detail record, reserved and packed, not yet committed */
 };
 
@@ -52,7 +52,10 @@ struct analyzer {
     struct flow_table *flows;
     struct print_ctx *print;
     struct dissection d[2]; /* the frame being analyzed, and the pending one */
-    unsigned cur;           /* index of the frame being analyzed */
+    /* Their flow lookups, side by side like d: begun in place, so a frame's lookup is not
+     * copied into pend (a 64-byte copy a frame). */
+    struct flow_lookup look[2];
+    unsigned cur; /* index of the frame being analyzed */
     struct analyzer_pending pend;
     uint64_t frame_number; /* 1-based count for frame.number in batch output */
     /* The series bucket of second series_sec: found with a 64-bit division, so once a second
