@@ -176,9 +176,29 @@ void shm_analysis_event_name(const struct shm_analysis *a, unsigned id, char *ou
     if (id >= SHM_EVENT_SLOTS || !out[0]) snprintf(out, len, "?");
 }
 
+_Static_assert(SHM_FLOW_HIST > 10, "the history holds the ten seconds the rates average");
+
 struct shm_flow_rates shm_flow_rates_at(const struct shm_flow *f, uint64_t now_sec)
 {
     struct shm_flow_rates r = {0};
+    if (f->hist_sec == now_sec && now_sec >= 10) {
+        /*
+         * The analyzer's case, every flow once a second: it has just moved the history to now_sec,
+         * so all ten seconds before it are held and need no test each (the loop below cost ~150
+         * instructions a flow, ~40 a frame in the benchmark; this, unrolled, ~60).
+         */
+        uint64_t sec = now_sec - 1;
+        r.pps_1s = f->hist_packets[sec % SHM_FLOW_HIST];
+        r.bps_1s = f->hist_bytes[sec % SHM_FLOW_HIST];
+#pragma GCC unroll 10
+        for (unsigned i = 0; i < 10; i++, sec--) {
+            r.pps_10s += f->hist_packets[sec % SHM_FLOW_HIST];
+            r.bps_10s += f->hist_bytes[sec % SHM_FLOW_HIST];
+        }
+        r.pps_10s /= 10;
+        r.bps_10s /= 10;
+        return r;
+    }
     for (uint64_t i = 1; i <= 10 && i < SHM_FLOW_HIST && i <= now_sec; i++) {
         uint64_t sec = now_sec - i;
         if (!shm_flow_hist_holds(f, sec)) continue;

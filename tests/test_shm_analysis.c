@@ -123,6 +123,45 @@ static uint64_t records_kept(struct shm_ring *r, uint32_t len)
     return kept;
 }
 
+/* shm_flow_rates_at() as it was written first: every second tested against the history. */
+static struct shm_flow_rates reference_rates(const struct shm_flow *f, uint64_t now_sec)
+{
+    struct shm_flow_rates r = {0};
+    for (uint64_t i = 1; i <= 10 && i < SHM_FLOW_HIST && i <= now_sec; i++) {
+        uint64_t sec = now_sec - i;
+        if (!shm_flow_hist_holds(f, sec)) continue;
+        uint32_t p = f->hist_packets[sec % SHM_FLOW_HIST], b = f->hist_bytes[sec % SHM_FLOW_HIST];
+        if (i == 1) r.pps_1s = p, r.bps_1s = b;
+        r.pps_10s += p;
+        r.bps_10s += b;
+    }
+    r.pps_10s /= 10;
+    r.bps_10s /= 10;
+    return r;
+}
+
+Test(analysis_rates, agree_with_a_second_by_second_reference)
+{
+    /* Every newest second around the history's wrap and every "now" near it, the analyzer's
+     * case (now == hist_sec) among them; byte counts near 2^32, so the sums need 64 bits. */
+    static struct shm_flow f;
+    uint64_t x = 88172645463325252ull;
+    for (unsigned k = 0; k < SHM_FLOW_HIST; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        f.hist_packets[k] = (uint32_t)(x % 1000);
+        f.hist_bytes[k] = UINT32_MAX - (uint32_t)(x >> 40);
+    }
+    for (uint64_t hist = 0; hist < 3 * SHM_FLOW_HIST; hist++) {
+        f.hist_sec = hist;
+        for (uint64_t now = hist > 80 ? hist - 80 : 0; now < hist + 80; now++) {
+            struct shm_flow_rates a = shm_flow_rates_at(&f, now), b = reference_rates(&f, now);
+            cr_assert(a.pps_1s == b.pps_1s && a.bps_1s == b.bps_1s && a.pps_10s == b.pps_10s &&
+                          a.bps_10s == b.bps_10s,
+                      "hist_sec %llu now %llu", (unsigned long long)hist, (unsigned long long)now);
+        }
+    }
+}
+
 Test(analysis_default, each_ring_keeps_most_of_what_its_area_could_hold)
 {
     /*
