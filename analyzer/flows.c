@@ -331,8 +331,19 @@ static inline __attribute__((always_inline)) void prefetch_entry(const struct fl
 void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lookup *l)
 {
     if (!l->valid) return;
-    /* Most flows sit at their home position. */
-    prefetch_entry(t, t->index[l->home], l->sec);
+    /*
+     * The slot of the first entry whose tag is the key's: its flow's, but for a rare tag
+     * collision. The index is small enough to stay in cache; the slots are not, and the home
+     * entry belongs to another flow for about a quarter of the frames (5000 flows here), whose
+     * key compare then waited for a line nobody had asked for.
+     */
+    uint64_t i = l->home;
+    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
+        if ((e ^ l->tag) <= t->slot_mask) {
+            prefetch_slot(&t->slots[entry_slot(t, e)], l->sec);
+            return;
+        }
+    }
 }
 
 uint64_t flow_table_update_found(struct flow_table *t, const struct dissection *d,
