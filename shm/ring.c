@@ -280,7 +280,7 @@ void shm_ring_wake(struct shm_ring *r)
 
 uint64_t shm_ring_write_seq(const struct shm_ring *r)
 {
-    /* Acquire: pairs with the release store of write_seq in shm_ring_commit(). */
+    /* Acquire: pairs with the release store of write_seq in shm_ring_cursor_flush(). */
     return atomic_load_explicit(&r->hdr->write_seq, memory_order_acquire);
 }
 
@@ -301,12 +301,17 @@ uint64_t shm_ring_newest(const struct shm_ring *r)
     return ws ? ws - 1 : UINT64_MAX;
 }
 
-enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struct shm_record *m,
-                                   void *buf, size_t bufsize)
+/*
+ * Copies record seq, which the writer has published (seq < a write_seq loaded with acquire), out
+ * of the ring. shm_ring_read() checks that first for every record; shm_ring_next() only when its
+ * reader reaches the write_seq it loaded last.
+ */
+static inline enum shm_read_result read_published(const struct shm_ring *r, uint64_t seq,
+                                                  struct shm_record *m, void *buf, size_t bufsize)
 {
-    if (seq >= shm_ring_write_seq(r)) return SHM_READ_AGAIN;
     const struct shm_ring_desc *d = &r->desc[seq & r->desc_mask];
-    /* Acquire: pairs with the release store of 2s+2 in shm_ring_commit(). */
+    /* Acquire: pairs with the release store of 2s+2 in shm_ring_cursor_done(). This, not the
+     * load of write_seq, is what makes the descriptor and payload of s visible. */
     uint64_t v1 = atomic_load_explicit(&d->lock, memory_order_acquire);
     if (v1 != 2 * seq + 2) return SHM_READ_GONE;
 
@@ -324,13 +329,20 @@ enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struc
                 m->len <= r->data_size - off;
     if (sane) memcpy(buf, r->data + off, m->len);
 
-    /* Acquire fence: pairs with the release fence in shm_ring_reserve(); if the copy above saw
+    /* Acquire fence: pairs with the release fence in shm_ring_cursor_put(); if the copy above saw
      * bytes of a later record, the loads below see its odd lock or its data_intent. */
     atomic_thread_fence(memory_order_acquire);
     uint64_t v2 = atomic_load_explicit(&d->lock, memory_order_relaxed);
     uint64_t intent = atomic_load_explicit(&r->hdr->data_intent, memory_order_relaxed);
     if (v2 != v1 || intent - data_pos > r->data_size) return SHM_READ_GONE;
     return sane ? SHM_READ_OK : SHM_READ_CORRUPT;
+}
+
+enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struct shm_record *m,
+                                   void *buf, size_t bufsize)
+{
+    if (seq >= shm_ring_write_seq(r)) return SHM_READ_AGAIN;
+    return read_published(r, seq, m, buf, bufsize);
 }
 
 void shm_ring_reader_init(struct shm_ring_reader *rd, const struct shm_ring *r, uint64_t from_seq)
@@ -386,23 +398,36 @@ enum shm_read_result shm_ring_next(struct shm_ring_reader *rd, struct shm_record
     const struct shm_ring *r = rd->ring;
     /* Bounded: each GONE moves next forward, and a hostile writer cannot make us loop forever. */
     for (int attempt = 0; attempt < 64; attempt++) {
-        enum shm_read_result res = shm_ring_read(r, rd->next, m, buf, bufsize);
+        /*
+         * write_seq only grows, so every record below the value we loaded last is still
+         * published: look again only on reaching it. Per record that saves a load of the
+         * header line the writer stores to (read_published() says why the lock, not write_seq,
+         * makes the record's bytes visible).
+         */
+        if (rd->next >= rd->published) {
+            rd->published = shm_ring_write_seq(r);
+            if (rd->next >= rd->published) {
+                if (timeout_ms == 0 || !wait_for_more(rd, timeout_ms)) return SHM_READ_AGAIN;
+                continue;
+            }
+        }
+        enum shm_read_result res = read_published(r, rd->next, m, buf, bufsize);
         switch (res) {
         case SHM_READ_OK:
             prefetch_for_reader(r, rd->next, m->len);
             rd->next++;
             rd->delivered++;
             return SHM_READ_OK;
-        case SHM_READ_AGAIN:
-            if (timeout_ms == 0 || !wait_for_more(rd, timeout_ms)) return SHM_READ_AGAIN;
-            continue;
+        case SHM_READ_AGAIN: /* read_published() does not say this */
+            return SHM_READ_AGAIN;
         case SHM_READ_CORRUPT:
             rd->corrupt++;
             rd->missed++;
             rd->next++;
             continue;
         case SHM_READ_GONE: {
-            /* Acquire fence: pairs with the release fence after advance_tail(). */
+            /* Acquire fence: pairs with the release fence in shm_ring_cursor_put() that orders
+             * the new tail before the record's lock and data_intent. */
             atomic_thread_fence(memory_order_acquire);
             uint64_t oldest = shm_ring_oldest(r);
             if (oldest > rd->next) {

@@ -167,7 +167,8 @@ SHM_RING_INLINE void shm_ring_cursor_flush(const struct shm_ring_cursor *c)
     struct shm_ring_hdr *h = c->hdr;
     atomic_store_explicit(&h->data_head, c->w.pos, memory_order_relaxed);
     atomic_store_explicit(&h->data_head_off, c->w.off, memory_order_relaxed);
-    /* Release: pairs with the acquire load of write_seq in shm_ring_read()/newest(). */
+    /* Release: pairs with the acquire load in shm_ring_write_seq(), which readers call before
+     * a record (shm_ring_read) or on reaching the last value they loaded (shm_ring_next). */
     atomic_store_explicit(&h->write_seq, c->w.seq, memory_order_release);
 }
 

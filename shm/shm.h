@@ -236,6 +236,7 @@ enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struc
 struct shm_ring_reader {
     const struct shm_ring *ring;
     uint64_t next;      /* next sequence to deliver */
+    uint64_t published; /* write_seq as last loaded: records below it were published */
     uint64_t delivered; /* records returned */
     uint64_t missed;    /* records skipped because they were overwritten before we read them */
     uint64_t laps;      /* times we found ourselves lapped */

@@ -3,10 +3,13 @@
  * sizes 60–9000 bytes, each carrying its own sequence, length and checksum. Every delivered
  * record must verify (no undetected torn read), and for every reader delivered + missed must
  * equal written. PACKRAT_STRESS_RECORDS overrides the count (never below the default in CI).
- * The string table gets the same treatment: readers racing a writer that laps it constantly must
- * never accept an entry mixing two strings.
+ * Readers at the head of a writer that publishes in batches and never laps them must miss nothing
+ * and deliver nothing before it is published. The string table gets the same treatment as the
+ * first test: readers racing a writer that laps it constantly must never accept an entry mixing
+ * two strings.
  */
 #include <criterion/criterion.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -101,6 +104,111 @@ Test(stress, one_writer_four_readers_no_torn_reads, .timeout = 900)
         delivered_all += r->delivered;
     }
     cr_assert_gt(delivered_all, total / 100, "readers must deliver a real share of the records");
+    shm_frames_close(&W, true);
+}
+
+/* ---- readers at the head: batched publication, never lapped ------------------------------ */
+
+/*
+ * A reader keeps the write_seq it loaded and looks again only on reaching it (shm_ring_next).
+ * Here the writer publishes in batches as capture does (cursor put/done, flush), so complete but
+ * unpublished records are always there just past write_seq, and it never gets more than a
+ * quarter of the ring ahead of the slowest reader, so nothing is ever overwritten under one.
+ * A reader that went past write_seq would deliver a record before it was published (caught
+ * below) or find a record not yet written and count it missed (none may be).
+ */
+struct head_reader {
+    _Atomic uint64_t next; /* the reader's progress, for the writer's throttle */
+    uint64_t delivered, missed, bad, early;
+};
+
+static int run_head_reader(const char *session, uint64_t total, int timeout_ms,
+                           struct head_reader *res)
+{
+    struct shm_frames R;
+    char err[SHM_ERR_MAX];
+    if (shm_frames_attach(&R, session, err, sizeof err) != 0) return 2;
+    struct shm_ring_reader rd;
+    shm_ring_reader_init(&rd, &R.ring, 0);
+    static uint8_t b[SHM_FRAME_MAX];
+    struct shm_record m;
+    while (rd.delivered + rd.missed < total) {
+        enum shm_read_result r = shm_ring_next(&rd, &m, b, sizeof b, timeout_ms);
+        atomic_store_explicit(&res->next, rd.next, memory_order_release);
+        if (r != SHM_READ_OK) continue;
+        if (m.seq >= shm_ring_write_seq(&R.ring)) res->early++;
+        if (m.len != record_len_for(m.seq, 60, 300) || !record_verify(b, m.seq, m.len)) res->bad++;
+    }
+    res->delivered = rd.delivered;
+    res->missed = rd.missed;
+    shm_frames_detach(&R);
+    return 0;
+}
+
+Test(stress, readers_at_the_head_miss_nothing_and_see_only_published_records, .timeout = 300)
+{
+    uint64_t total = 2000000;
+    char session[64], err[SHM_ERR_MAX];
+    test_session_name(session, sizeof session, "stress-head");
+    struct shm_frames W;
+    cr_assert_eq(
+        shm_frames_create(&W, session, SHM_FRAMES_DEFAULT_SIZE, (gid_t)-1, err, sizeof err), 0,
+        "%s", err);
+    shm_segment_publish(&W.seg);
+    uint64_t ahead_max = (W.ring.desc_mask + 1) / 4;
+    if (ahead_max > W.ring.data_size / 4 / SHM_RING_ALIGN(300))
+        ahead_max = W.ring.data_size / 4 / SHM_RING_ALIGN(300);
+
+    struct head_reader *res = mmap(NULL, sizeof *res * READERS, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    cr_assert_neq(res, MAP_FAILED);
+    memset(res, 0, sizeof *res * READERS);
+    pid_t pids[READERS];
+    for (int i = 0; i < READERS; i++) {
+        pids[i] = fork();
+        cr_assert_geq(pids[i], 0);
+        /* Half poll without sleeping, to sit right at write_seq; half sleep on the futex. */
+        if (pids[i] == 0) _exit(run_head_reader(session, total, i % 2 ? 100 : 0, &res[i]));
+    }
+    usleep(200 * 1000);
+
+    struct shm_ring_cursor c = shm_ring_cursor_begin(&W.ring);
+    for (uint64_t seq = 0; seq < total; seq++) {
+        for (int i = 0; i < READERS; i++)
+            /* (A broken reader may run ahead of the writer: that must fail, not hang.) */
+            while (atomic_load_explicit(&res[i].next, memory_order_acquire) + ahead_max < seq) {
+                shm_ring_cursor_flush(&c);
+                shm_ring_wake(&W.ring);
+                sched_yield();
+            }
+        uint32_t len = record_len_for(seq, 60, 300);
+        struct shm_ring_slot sl = shm_ring_cursor_put(&c, len);
+        cr_assert_not_null(sl.dst);
+        record_fill(sl.dst, seq, len);
+        struct shm_record m = {.ts_ns = seq, .wire_len = len};
+        shm_ring_cursor_done(&c, &sl, &m);
+        if (mix64(seq) % 16 == 0) { /* batches of random size, 16 records on average */
+            shm_ring_cursor_flush(&c);
+            shm_ring_wake(&W.ring);
+        }
+    }
+    shm_ring_cursor_flush(&c);
+    shm_ring_cursor_end(&c);
+    shm_ring_wake(&W.ring);
+
+    for (int i = 0; i < READERS; i++) {
+        int status;
+        waitpid(pids[i], &status, 0);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d status %d", i, status);
+        cr_expect_eq(res[i].bad, 0, "reader %d accepted %llu bad records", i,
+                     (unsigned long long)res[i].bad);
+        cr_expect_eq(res[i].early, 0, "reader %d delivered %llu records not yet published", i,
+                     (unsigned long long)res[i].early);
+        cr_expect_eq(res[i].missed, 0, "reader %d missed %llu records it was never lapped on", i,
+                     (unsigned long long)res[i].missed);
+        cr_expect_eq(res[i].delivered, total, "reader %d delivered %llu of %llu", i,
+                     (unsigned long long)res[i].delivered, (unsigned long long)total);
+    }
     shm_frames_close(&W, true);
 }
 
