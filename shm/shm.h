@@ -235,12 +235,13 @@ enum shm_read_result shm_ring_read(const struct shm_ring *r, uint64_t seq, struc
 /* A sequential reader with its own position and loss accounting. */
 struct shm_ring_reader {
     const struct shm_ring *ring;
-    uint64_t next;      /* next sequence to deliver */
-    uint64_t published; /* write_seq as last loaded: records below it were published */
-    uint64_t delivered; /* records returned */
-    uint64_t missed;    /* records skipped because they were overwritten before we read them */
-    uint64_t laps;      /* times we found ourselves lapped */
-    uint64_t corrupt;   /* records rejected as corrupt (also counted in missed) */
+    uint64_t next;       /* next sequence to deliver */
+    uint64_t published;  /* write_seq as last loaded: records below it were published */
+    uint64_t delivered;  /* records returned */
+    uint64_t missed;     /* records skipped because they were overwritten before we read them */
+    uint64_t laps;       /* times we found ourselves lapped */
+    uint64_t corrupt;    /* records rejected as corrupt (also counted in missed) */
+    uint64_t prefetched; /* data-area offset up to which lines were asked for (a hint) */
 };
 
 /* Starts at the oldest record still in the ring (or at from_seq if larger). */
