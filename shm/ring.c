@@ -425,7 +425,8 @@ enum shm_read_result shm_ring_next(struct shm_ring_reader *rd, struct shm_record
          * write_seq only grows, so every record below the value we loaded last is still
          * published: look again only on reaching it. Per record that saves a load of the
          * header line the writer stores to (read_published() says why the lock, not write_seq,
-         * makes the record's bytes visible).
+         * makes the record's bytes visible). A broken writer that moved write_seq back could
+         * only make us read records past it, and those the lock check still accepts only whole.
          */
         if (rd->next >= rd->published) {
             rd->published = shm_ring_write_seq(r);
