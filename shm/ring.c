@@ -147,6 +147,8 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
         if (r->w.tail > r->w.seq) r->w.tail = r->w.seq;
         r->w.tail_ok = false;
         r->w.contig = r->w.seq; /* what was written before is not ours to vouch for */
+        r->pf_pos = r->w.pos; /* nothing ahead prefetched yet */
+        r->pf_off = r->w.off;
     }
     return 0;
 }
