@@ -138,17 +138,28 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
     r->data_size = data;
     r->max_record = max;
     r->writable = writable;
+    r->wr = (struct shm_ring_cursor){
+        .ring = r,
+        .hdr = r->hdr,
+        .desc = r->desc,
+        .data = r->data,
+        .desc_mask = r->desc_mask,
+        .data_size = r->data_size,
+        .max_record = r->max_record,
+        .writable = writable,
+    };
     if (writable) { /* a writer resumes from the positions it (or its predecessor) published */
-        r->w.seq = atomic_load_explicit(&r->hdr->write_seq, memory_order_relaxed);
-        r->w.pos = atomic_load_explicit(&r->hdr->data_head, memory_order_relaxed);
-        r->w.off = atomic_load_explicit(&r->hdr->data_head_off, memory_order_relaxed);
-        r->w.tail = atomic_load_explicit(&r->hdr->tail_seq, memory_order_relaxed);
-        if (r->w.off >= data || r->w.off % RECORD_ALIGN) r->w.off = 0;
-        if (r->w.tail > r->w.seq) r->w.tail = r->w.seq;
-        r->w.tail_ok = false;
-        r->w.contig = r->w.seq; /* what was written before is not ours to vouch for */
-        r->pf_pos = r->w.pos; /* nothing ahead prefetched yet */
-        r->pf_off = r->w.off;
+        struct shm_ring_wpos *w = &r->wr.w;
+        w->seq = atomic_load_explicit(&r->hdr->write_seq, memory_order_relaxed);
+        w->pos = atomic_load_explicit(&r->hdr->data_head, memory_order_relaxed);
+        w->off = atomic_load_explicit(&r->hdr->data_head_off, memory_order_relaxed);
+        w->tail = atomic_load_explicit(&r->hdr->tail_seq, memory_order_relaxed);
+        if (w->off >= data || w->off % RECORD_ALIGN) w->off = 0;
+        if (w->tail > w->seq) w->tail = w->seq;
+        w->tail_ok = false;
+        w->contig = w->seq; /* what was written before is not ours to vouch for */
+        r->pf_pos = w->pos; /* nothing ahead prefetched yet */
+        r->pf_off = w->off;
     }
     return 0;
 }
@@ -156,16 +167,16 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
 /* ---- writer --------------------------------------------------------------------------------- */
 
 /* Moves tail_seq past every record that the record [pos, end) being written as seq evicts. */
-struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
+struct shm_ring_tail shm_ring_evict(const struct shm_ring_cursor *c, uint64_t tail, uint64_t seq,
                                     uint64_t pos, uint64_t end)
 {
     struct shm_ring_tail t = {.ok = false};
-    uint64_t n = r->desc_mask + 1;
+    uint64_t n = c->desc_mask + 1;
     if (seq >= n && tail < seq + 1 - n) tail = seq + 1 - n; /* descriptor slots reused */
     while (tail < seq) {
-        const struct shm_ring_desc *d = &r->desc[tail & r->desc_mask];
+        const struct shm_ring_desc *d = &c->desc[tail & c->desc_mask];
         uint64_t lock = atomic_load_explicit(&d->lock, memory_order_relaxed);
-        if (lock == 2 * tail + 2 && end - d->data_pos <= r->data_size) {
+        if (lock == 2 * tail + 2 && end - d->data_pos <= c->data_size) {
             /* Intact, and stays so until a later record reuses its slot or reaches its bytes:
              * shm_ring_cursor_put() checks exactly that without coming back here. */
             t.pos = d->data_pos;
@@ -177,7 +188,7 @@ struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uin
     if (tail == seq) t.pos = pos; /* only the record being written: not yet complete */
     t.tail = tail;
     /* Release: pairs with the acquire load in shm_ring_oldest(). */
-    atomic_store_explicit(&r->hdr->tail_seq, tail, memory_order_release);
+    atomic_store_explicit(&c->hdr->tail_seq, tail, memory_order_release);
     return t;
 }
 
@@ -195,7 +206,7 @@ struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uin
 SHM_RING_INLINE void prefetch_ahead(struct shm_ring *r, const struct shm_ring_slot *sl)
 {
     __builtin_prefetch(&r->desc[(sl->seq + 4) & r->desc_mask], 1);
-    __builtin_prefetch(&r->desc[(r->w.tail + 4) & r->desc_mask]);
+    __builtin_prefetch(&r->desc[(r->wr.w.tail + 4) & r->desc_mask]);
     /*
      * The data lines: a watermark runs SHM_RING_PREFETCH_AHEAD bytes past the end of this record
      * and moves in whole blocks of unrolled prefetches. Asking per record for the lines its own
@@ -229,22 +240,24 @@ SHM_RING_INLINE void prefetch_ahead(struct shm_ring *r, const struct shm_ring_sl
 
 uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
 {
-    if (!r->writable || len > r->max_record || seq < r->w.seq) return NULL;
-    uint64_t next = r->w.seq;
     /*
-     * One cursor, inlined here, and the positions stored back once. Through shm_ring_put() with
-     * w.seq stored just before, the positions went to memory and straight back with a wider
-     * load than the store: the load could not be forwarded and waited for the store buffer to
-     * drain, behind stores to ring lines that were cache misses (perf: ~7% of the analyzer).
+     * The ring's cursor, run in place (shm.h says why). A local copy cost ~35 instructions a
+     * record to copy in and out; before that, a copy whose positions went to memory and straight
+     * back with a wider load than the store stalled on store forwarding (perf: ~7% of the
+     * analyzer). Here every field is loaded and stored at its own width.
      */
-    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
-    if (seq != next) c.w.contig = seq; /* a gap: records below seq may never be written */
-    c.w.seq = seq;
-    r->pend = shm_ring_cursor_put(&c, len);
-    shm_ring_cursor_end(&c);
-    if (seq != next) r->w.seq = next; /* until the commit, as readers see it */
-    if (r->pend.dst) prefetch_ahead(r, &r->pend);
-    return r->pend.dst;
+    struct shm_ring_cursor *c = &r->wr;
+    uint64_t next = c->w.seq;
+    if (!c->writable || len > c->max_record || seq < next) return NULL;
+    if (seq != next) { /* a gap: records below seq may never be written */
+        c->w.contig = seq;
+        c->w.seq = seq;
+    }
+    struct shm_ring_slot sl = shm_ring_cursor_put(c, len);
+    if (seq != next) c->w.seq = next; /* until the commit, as readers see it */
+    r->pend = sl;
+    prefetch_ahead(r, &sl); /* sl.dst is not NULL: put refuses only what was refused above */
+    return sl.dst;
 }
 
 void shm_ring_shrink(struct shm_ring *r, uint32_t len)
@@ -256,8 +269,11 @@ void shm_ring_shrink(struct shm_ring *r, uint32_t len)
 
 void shm_ring_commit(struct shm_ring *r, const struct shm_record *m)
 {
-    shm_ring_put_done(r, &r->pend, m);
-    shm_ring_flush(r);
+    /* A local copy of the slot: the descriptor stores in shm_ring_cursor_done() might otherwise
+     * alias it and force reloads. */
+    struct shm_ring_slot sl = r->pend;
+    shm_ring_cursor_done(&r->wr, &sl, m);
+    shm_ring_cursor_flush(&r->wr);
 }
 
 uint64_t shm_ring_append(struct shm_ring *r, struct shm_record *m, const void *payload)

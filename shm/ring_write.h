@@ -10,8 +10,9 @@
  * readers, so batching delays them but can never show them a torn record — and a reader polling
  * write_seq no longer pulls the writer's header line away once per frame.
  *
- * The writer keeps its own copy of the positions (struct shm_ring_wpos: in struct shm_ring, or in a
- * local cursor for a run of records), so the per-record path loads nothing from the shared header.
+ * The writer keeps its own copy of the positions (struct shm_ring_wpos, in the ring's cursor, or in
+ * a local copy of it for a run of records), so the per-record path loads nothing from the shared
+ * header.
  * It also remembers the payload position of the record at the tail, which lets it skip re-reading
  * that descriptor (a cache miss megabytes behind the head) while a new record provably evicts
  * nothing.
@@ -35,7 +36,7 @@ struct shm_ring_tail {
 
 /* Slow part of shm_ring_cursor_put(): moves the tail (now at tail) past every record the record
  * [pos, end) being written as seq evicts, publishes it, and returns it. (ring.c) */
-struct shm_ring_tail shm_ring_evict(const struct shm_ring *r, uint64_t tail, uint64_t seq,
+struct shm_ring_tail shm_ring_evict(const struct shm_ring_cursor *c, uint64_t tail, uint64_t seq,
                                     uint64_t pos, uint64_t end);
 
 /* How far ahead of the write position record-at-a-time writers ask for data lines. */
@@ -61,27 +62,16 @@ SHM_RING_INLINE void shm_ring_prefetch_data(uint8_t *data, uint64_t data_size, u
     for (; ahead < end; ahead += SHM_CACHELINE) __builtin_prefetch(data + ahead, 1);
 }
 
-/* Writer: a cursor on the ring's current positions (shm.h says why). */
+/* Writer: a local copy of the ring's cursor, for a run of records (shm.h says why). */
 SHM_RING_INLINE struct shm_ring_cursor shm_ring_cursor_begin(struct shm_ring *r)
 {
-    struct shm_ring_cursor c = {
-        .ring = r,
-        .hdr = r->hdr,
-        .desc = r->desc,
-        .data = r->data,
-        .desc_mask = r->desc_mask,
-        .data_size = r->data_size,
-        .max_record = r->max_record,
-        .writable = r->writable,
-        .w = r->w,
-    };
-    return c;
+    return r->wr;
 }
 
-/* Writer: stores the cursor's positions back into its ring. */
+/* Writer: stores the local cursor's positions back into its ring. */
 SHM_RING_INLINE void shm_ring_cursor_end(const struct shm_ring_cursor *c)
 {
-    c->ring->w = c->w;
+    c->ring->wr.w = c->w;
 }
 
 /*
@@ -113,7 +103,7 @@ SHM_RING_INLINE struct shm_ring_slot shm_ring_cursor_put(struct shm_ring_cursor 
         atomic_store_explicit(&c->hdr->tail_seq, c->w.tail, memory_order_release);
     } else if (!c->w.tail_ok || seq - c->w.tail > c->desc_mask ||
                end - c->w.tail_pos > c->data_size) {
-        struct shm_ring_tail t = shm_ring_evict(c->ring, c->w.tail, seq, pos, end);
+        struct shm_ring_tail t = shm_ring_evict(c, c->w.tail, seq, pos, end);
         c->w.tail = t.tail;
         c->w.tail_pos = t.pos;
         c->w.tail_ok = t.ok;
@@ -172,30 +162,21 @@ SHM_RING_INLINE void shm_ring_cursor_flush(const struct shm_ring_cursor *c)
     atomic_store_explicit(&h->write_seq, c->w.seq, memory_order_release);
 }
 
-/* The same three steps on the ring itself, for writers that go a record at a time. */
+/* The same three steps on the ring's own cursor, for writers that go a record at a time. */
 static inline struct shm_ring_slot shm_ring_put(struct shm_ring *r, uint32_t len)
 {
-    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
-    struct shm_ring_slot sl = shm_ring_cursor_put(&c, len);
-    shm_ring_cursor_end(&c);
-    return sl;
+    return shm_ring_cursor_put(&r->wr, len);
 }
 
 static inline void shm_ring_put_done(struct shm_ring *r, const struct shm_ring_slot *sl,
                                      const struct shm_record *m)
 {
-    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
-    shm_ring_cursor_done(&c, sl, m);
-    /* Only these moved: the tail fields need no store back. */
-    r->w.seq = c.w.seq;
-    r->w.pos = c.w.pos;
-    r->w.off = c.w.off;
+    shm_ring_cursor_done(&r->wr, sl, m);
 }
 
 static inline void shm_ring_flush(struct shm_ring *r)
 {
-    struct shm_ring_cursor c = shm_ring_cursor_begin(r);
-    shm_ring_cursor_flush(&c);
+    shm_ring_cursor_flush(&r->wr);
 }
 
 #endif

@@ -126,6 +126,26 @@ struct shm_ring_wpos {
     bool tail_ok;
 };
 
+/*
+ * Writer: the ring's geometry and the writer's positions (ring_write.h). The ring keeps one
+ * (struct shm_ring's wr), which the record-at-a-time writer (shm_ring_reserve/commit) runs in
+ * place: with one record per call there is nothing to keep in registers across records, and a
+ * copy in and out cost more than the loads it saved. A writer that runs many records in a loop
+ * copies it into a local (shm_ring_cursor_begin() ... shm_ring_cursor_end()): payload stores go
+ * through byte pointers, which may alias anything reachable through memory, so fields read
+ * through a pointer are reloaded after every record's copy; a local cursor whose address never
+ * escapes cannot be aliased, and the compiler keeps it in registers.
+ */
+struct shm_ring_cursor {
+    struct shm_ring *ring; /* whose wr this is, or was copied from */
+    struct shm_ring_hdr *hdr;
+    struct shm_ring_desc *desc;
+    uint8_t *data;
+    uint64_t desc_mask, data_size, max_record;
+    bool writable;
+    struct shm_ring_wpos w;
+};
+
 /* A process-local, validated view of a ring. Readers never re-read geometry from shared memory. */
 struct shm_ring {
     struct shm_ring_hdr *hdr;
@@ -137,28 +157,12 @@ struct shm_ring {
     bool writable;
     /* writer-only: the record between reserve and commit */
     struct shm_ring_slot pend;
-    /* writer-only: its positions (a cursor copies them for a run of records) */
-    struct shm_ring_wpos w;
+    /* writer-only: its cursor, with its own copy of the geometry above (writable false on a
+     * reader's view, so a writer call there refuses) */
+    struct shm_ring_cursor wr;
     /* record-at-a-time writer only: the free-running position up to which data lines have been
      * prefetched, and its offset in the data area (ring.c, prefetch_ahead) */
     uint64_t pf_pos, pf_off;
-};
-
-/*
- * Writer: the ring's geometry and the writer's positions, copied into a local for a run of
- * records (shm_ring_cursor_begin() ... shm_ring_cursor_end(), ring_write.h). Payload stores go
- * through byte pointers, which may alias anything reachable through memory, so fields read
- * through struct shm_ring are reloaded after every record's copy; a local cursor whose address
- * never escapes cannot be aliased, and the compiler keeps it in registers.
- */
-struct shm_ring_cursor {
-    struct shm_ring *ring; /* for the slow path (shm_ring_evict) */
-    struct shm_ring_hdr *hdr;
-    struct shm_ring_desc *desc;
-    uint8_t *data;
-    uint64_t desc_mask, data_size, max_record;
-    bool writable;
-    struct shm_ring_wpos w; /* the ring's w, while the cursor runs */
 };
 
 /* Metadata of one record, as the writer gives it and the reader gets it back. */

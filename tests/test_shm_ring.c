@@ -338,14 +338,14 @@ Test(ring, tail_stays_exact_while_the_writer_skips_descriptor_reads)
     for (int i = 0; i < 40000; i++) {
         uint32_t len = (i / 3000) % 2 ? 24 + (uint32_t)rand() % 9000 : 24 + (uint32_t)rand() % 120;
         if (i % 5000 == 1000) { /* a gap: two sequences never written */
-            uint64_t gap = W.ring.w.seq + 2;
+            uint64_t gap = W.ring.wr.w.seq + 2;
             uint8_t *dst = shm_ring_reserve(&W.ring, gap, len);
             cr_assert_not_null(dst);
             record_fill(dst, gap, len);
             shm_ring_commit(&W.ring, &m);
             continue;
         }
-        uint64_t seq = W.ring.w.seq;
+        uint64_t seq = W.ring.wr.w.seq;
         struct shm_ring_slot sl = shm_ring_put(&W.ring, len);
         cr_assert_not_null(sl.dst);
         record_fill(sl.dst, seq, len);
