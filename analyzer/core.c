@@ -84,16 +84,22 @@ static void series_add(struct analyzer *an, uint64_t sec, unsigned proto, uint32
 struct string_sink {
     struct shm_strtab *t;
     uint64_t frame_seq, ts_ns;
-    unsigned count;
 };
 
-static inline __attribute__((always_inline)) void emit_string(void *ctx, uint32_t offset,
-                                                              const uint8_t *run, uint32_t len)
+/*
+ * Puts a batch of strings through local copies of the table's writer state and the sink, the
+ * sequence stored back once: their addresses are never taken, so the compiler knows the entry
+ * stores cannot change them and keeps them in registers, where through the pointers it reloaded
+ * them after every store.
+ */
+static void emit_strings(void *ctx, const struct strings_found *found, unsigned n)
 {
-    (void)run;
-    struct string_sink *s = ctx;
-    shm_strtab_put(s->t, s->frame_seq, s->ts_ns, offset, len);
-    s->count++;
+    const struct string_sink *s = ctx;
+    struct shm_strtab t = *s->t;
+    uint64_t frame_seq = s->frame_seq, ts_ns = s->ts_ns;
+    for (unsigned k = 0; k < n; k++)
+        shm_strtab_put(&t, frame_seq, ts_ns, found[k].offset, found[k].len);
+    s->t->w_seq = t.w_seq;
 }
 
 /*
@@ -130,11 +136,11 @@ static void publish_strings(struct analyzer *an, const struct dissection *d,
     uint32_t to = d->m.payload_caplen ? d->m.payload_offset + d->m.payload_caplen : 0;
     if (to > meta->len) to = meta->len;
     if (to > from) {
-        struct string_sink sink = {&a->strings, meta->seq, meta->ts_ns, 0};
-        strings_scan(bytes, from, to, an->cfg.min_string, emit_string, &sink);
-        if (sink.count) {
+        struct string_sink sink = {&a->strings, meta->seq, meta->ts_ns};
+        unsigned count = strings_scan(bytes, from, to, an->cfg.min_string, emit_strings, &sink);
+        if (count) {
             shm_strtab_publish(&a->strings);
-            shm_counter_add(&a->hdr->strings_total, sink.count);
+            shm_counter_add(&a->hdr->strings_total, count);
         }
     }
 }

@@ -16,6 +16,7 @@
  */
 #include "strings.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #if defined(__SSE2__)
@@ -39,19 +40,69 @@ static const uint8_t printable[256] = {
     [0x78] = 1, [0x79] = 1, [0x7a] = 1, [0x7b] = 1, [0x7c] = 1, [0x7d] = 1, [0x7e] = 1,
 };
 
-/* Emits the run bytes[start, end) cut into record-sized pieces, none lost; a last piece shorter
- * than min_len is dropped, as is a run shorter than min_len. Returns how many were emitted. */
-static inline unsigned emit_pieces(const uint8_t *bytes, uint32_t start, uint32_t end,
-                                   uint32_t min_len, strings_emit_fn emit, void *ctx)
+/*
+ * The runs found but not yet handed to the caller. Emitting is a call, and a call inside the block
+ * loop made the compiler keep the loop's state (vector constants included) in memory around it;
+ * so runs are collected here and handed over in batches, one per frame mostly. Most runs are
+ * already a string; a run that is not (longer than a record, or shorter than min_len when that is
+ * over the window cap) marks the batch to be cut into pieces when it is handed over.
+ */
+#define BATCH 64
+struct batch {
+    strings_emit_fn emit;
+    void *ctx;
+    unsigned n, count; /* collected now; handed over before */
+    bool cut;          /* some run is not one piece */
+    struct strings_found s[BATCH];
+};
+
+/* Hands the batch to the caller, runs cut into record-sized pieces, none lost; a last piece
+ * shorter than min_len is dropped, as is a run shorter than min_len. */
+static __attribute__((noinline)) void batch_flush(struct batch *b, uint32_t min_len)
 {
-    unsigned n = 0;
-    for (uint32_t s = start; end - s >= min_len;) {
-        uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
-        emit(ctx, s, bytes + s, len);
-        n++;
-        s += len;
+    if (!b->cut) {
+        b->emit(b->ctx, b->s, b->n);
+        b->count += b->n;
+        b->n = 0;
+        return;
     }
-    return n;
+    struct strings_found out[BATCH];
+    unsigned n = 0;
+    for (unsigned k = 0; k < b->n; k++) {
+        uint32_t end = b->s[k].offset + b->s[k].len;
+        for (uint32_t s = b->s[k].offset; end - s >= min_len;) {
+            uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
+            out[n++] = (struct strings_found){s, len};
+            if (n == BATCH) b->emit(b->ctx, out, n), b->count += n, n = 0;
+            s += len;
+        }
+    }
+    if (n) b->emit(b->ctx, out, n);
+    b->count += n;
+    b->n = 0;
+    b->cut = false;
+}
+
+/* The last batch of a scan: batch_flush(), but the common batch, already strings, without a
+ * call to set up batch_flush()'s frame. Returns the count. */
+static inline __attribute__((always_inline)) unsigned batch_finish(struct batch *b,
+                                                                   uint32_t min_len)
+{
+    if (b->cut)
+        batch_flush(b, min_len);
+    else if (b->n)
+        b->emit(b->ctx, b->s, b->n), b->count += b->n;
+    return b->count;
+}
+
+/* Collects the run [start, end). */
+static inline __attribute__((always_inline)) void batch_run(struct batch *b, uint32_t start,
+                                                            uint32_t end, uint32_t min_len)
+{
+    uint32_t len = end - start;
+    b->s[b->n++] = (struct strings_found){start, len};
+    if (len < min_len || len > SHM_STRING_MAX) b->cut = true;
+    if (b->n == BATCH) batch_flush(b, min_len);
 }
 
 #if defined(__SSE2__)
@@ -150,49 +201,38 @@ static uint64_t printable_mask_short(const uint8_t *bytes, uint32_t n)
  * not w; each step's shift brings in the top bits of the same step's mask for the previous block,
  * kept in st[] (zeros before the first block: nothing before the scan is in a run).
  */
+static inline __attribute__((always_inline)) uint64_t window_step(uint64_t t, uint64_t *tp,
+                                                                  uint64_t *st, uint32_t k)
+{
+    uint64_t nt = t & (t << k | *tp >> (64 - k));
+    *tp = *st;
+    *st = nt;
+    return nt;
+}
+
+/* Unrolled by hand, each step with its own st[] slot: a loop indexing st[] kept the scan state in
+ * memory (the compiler splits a struct into registers only where every index is a constant). */
 static inline __attribute__((always_inline)) uint64_t window_ends(uint64_t m, uint64_t prev,
                                                                   uint32_t w, uint64_t st[5])
 {
     uint64_t t = m, tp = prev;
-    uint32_t k = 1, s = 0;
-    for (; 2 * k <= w; k *= 2, s++) {
-        uint64_t nt = t & (t << k | tp >> (64 - k));
-        tp = st[s];
-        st[s] = nt;
-        t = nt;
-    }
-    if (k < w) { /* two overlapping k-windows cover w when w < 2k */
-        uint64_t nt = t & (t << (w - k) | tp >> (64 - (w - k)));
-        tp = st[s];
-        st[s] = nt;
-        t = nt;
-    }
+    uint32_t k = 1;
+    if (w >= 2) t = window_step(t, &tp, &st[0], 1), k = 2;
+    if (w >= 4) t = window_step(t, &tp, &st[1], 2), k = 4;
+    if (w >= 8) t = window_step(t, &tp, &st[2], 4), k = 8;
+    if (w >= 16) t = window_step(t, &tp, &st[3], 8), k = 16;
+    /* two overlapping k-windows cover w when w < 2k */
+    if (k < w) t = window_step(t, &tp, &st[4], w - k);
     return t;
 }
 
-/*
- * The state of a scan between blocks, and the runs found but not yet emitted. Emitting is a call,
- * and a call inside the block loop made the compiler keep the loop's constants and state in
- * memory around it; so runs are collected here and emitted in batches.
- */
+/* The state of a scan between blocks. Never passed to a call, so it stays in registers. */
 struct scan_state {
     uint64_t prev;     /* the previous block's printable mask */
     uint64_t st[5];    /* the previous block's window steps (window_ends()) */
     uint64_t wins;     /* the previous block's window ends: all ones inside a long run */
     uint32_t run_from; /* where a run reaching the current block's start began */
-    unsigned n;        /* runs collected */
-    uint32_t start[64], end[64];
 };
-
-static unsigned emit_runs(const uint8_t *bytes, struct scan_state *s, uint32_t min_len,
-                          strings_emit_fn emit, void *ctx)
-{
-    unsigned count = 0;
-    for (unsigned k = 0; k < s->n; k++)
-        count += emit_pieces(bytes, s->start[k], s->end[k], min_len, emit, ctx);
-    s->n = 0;
-    return count;
-}
 
 /*
  * One 64-byte block at base with printable mask m. With W its window ends (window_ends()), bit j
@@ -205,11 +245,10 @@ static unsigned emit_runs(const uint8_t *bytes, struct scan_state *s, uint32_t m
  * byte after the last non-printable byte below j in this block, or, with none, run_from. Nothing
  * depends on a branch but the loop over the runs themselves.
  */
-static inline __attribute__((always_inline)) unsigned
-scan_block(const uint8_t *bytes, struct scan_state *s, uint32_t base, uint64_t m, uint32_t w,
-           uint32_t min_len, strings_emit_fn emit, void *ctx)
+static inline __attribute__((always_inline)) void scan_block(struct scan_state *s, struct batch *b,
+                                                             uint32_t base, uint64_t m, uint32_t w,
+                                                             uint32_t min_len)
 {
-    unsigned count = 0;
     uint64_t wins = window_ends(m, s->prev, w, s->st);
     uint64_t ends = ~m & (wins << 1 | s->wins >> 63);
     s->wins = wins;
@@ -217,14 +256,12 @@ scan_block(const uint8_t *bytes, struct scan_state *s, uint32_t base, uint64_t m
         uint32_t j = (uint32_t)__builtin_ctzll(ends);
         ends &= ends - 1;
         uint64_t below = ~m & ((1ull << j) - 1);
-        s->start[s->n] = below ? base + 64 - (uint32_t)__builtin_clzll(below) : s->run_from;
-        s->end[s->n] = base + j;
-        if (++s->n == 64) count += emit_runs(bytes, s, min_len, emit, ctx);
+        batch_run(b, below ? base + 64 - (uint32_t)__builtin_clzll(below) : s->run_from, base + j,
+                  min_len);
     }
     /* A block with no non-printable byte leaves run_from where it was. */
     if (~m) s->run_from = base + 64 - (uint32_t)__builtin_clzll(~m);
     s->prev = m;
-    return count;
 }
 
 /*
@@ -242,14 +279,17 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
     if (min_len == 0) min_len = 1;
     if (from >= to || to - from < min_len) return 0;
     /* Windows wider than 16 bytes would need more shifts for little gain: longer minimums find
-     * the runs of 16 or more and let emit_pieces drop those that are too short. */
+     * the runs of 16 or more and let batch_flush() drop those that are too short. */
     uint32_t w = min_len < 16 ? min_len : 16;
     struct scan_state s;
     s.prev = s.wins = 0; /* nothing before from is in a run */
-    memset(s.st, 0, sizeof s.st);
+    s.st[0] = s.st[1] = s.st[2] = s.st[3] = s.st[4] = 0;
     s.run_from = from;
-    s.n = 0;
-    unsigned count = 0;
+    struct batch b;
+    b.emit = emit;
+    b.ctx = ctx;
+    b.n = b.count = 0;
+    b.cut = false;
     uint32_t base = from;
     for (; to - base >= 64; base += 64) {
         uint64_t m = printable_mask64(bytes + base);
@@ -259,14 +299,14 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
             while (to - base >= 64 + 128 && printable_all128(bytes + base + 64)) base += 128;
             continue;
         }
-        count += scan_block(bytes, &s, base, m, w, min_len, emit, ctx);
+        scan_block(&s, &b, base, m, w, min_len);
     }
     uint32_t rem = to - base;
     uint64_t m = rem == 0          ? 0
                  : to - from >= 64 ? printable_mask64(bytes + to - 64) >> (64 - rem)
                                    : printable_mask_short(bytes + base, rem);
-    count += scan_block(bytes, &s, base, m, w, min_len, emit, ctx);
-    return count + emit_runs(bytes, &s, min_len, emit, ctx);
+    scan_block(&s, &b, base, m, w, min_len);
+    return batch_finish(&b, min_len);
 }
 
 static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
@@ -357,8 +397,12 @@ static uint32_t run_end(const uint8_t *bytes, uint32_t i, uint32_t to)
 static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
                               strings_emit_fn emit, void *ctx)
 {
-    unsigned count = 0;
     if (min_len == 0) min_len = 1;
+    struct batch b;
+    b.emit = emit;
+    b.ctx = ctx;
+    b.n = b.count = 0;
+    b.cut = false;
     /*
      * Invariant: no run of interest starts before i (bytes[i-1] is non-printable or i == from).
      * A run of min_len or more must cover bytes[i + min_len - 1]; when that byte is not
@@ -382,10 +426,10 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
         uint32_t start = probe;
         while (start > i && printable[bytes[start - 1]]) start--;
         uint32_t end = run_end(bytes, probe + 1, to);
-        count += emit_pieces(bytes, start, end, min_len, emit, ctx);
+        batch_run(&b, start, end, min_len);
         i = end + 1;
     }
-    return count;
+    return batch_finish(&b, min_len);
 }
 #endif
 

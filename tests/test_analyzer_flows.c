@@ -160,6 +160,7 @@ Test(flows, a_restarted_analyzer_continues_the_same_flows)
 }
 
 struct collected {
+    const uint8_t *bytes;
     char text[8][64];
     uint32_t off[8];
     int n;
@@ -183,12 +184,13 @@ struct collected {
         body();                                                                                    \
     }
 
-static void collect(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+static void collect(void *ctx, const struct strings_found *found, unsigned n)
 {
     struct collected *c = ctx;
-    if (c->n < 8) {
-        snprintf(c->text[c->n], sizeof c->text[0], "%.*s", (int)len, (const char *)run);
-        c->off[c->n++] = offset;
+    for (unsigned k = 0; k < n && c->n < 8; k++) {
+        snprintf(c->text[c->n], sizeof c->text[0], "%.*s", (int)found[k].len,
+                 (const char *)c->bytes + found[k].offset);
+        c->off[c->n++] = found[k].offset;
     }
 }
 
@@ -197,7 +199,7 @@ static void strings_are_printable_runs_of_the_minimum_length(void)
     const uint8_t bytes[] = "\x01\x02GET /index\x00ab\x00\x7f"
                             "abcd\xff"
                             "xyz";
-    struct collected c = {0};
+    struct collected c = {.bytes = bytes};
     unsigned n = strings_scan(bytes, 0, sizeof bytes - 1, 4, collect, &c);
     cr_assert_eq(n, 2);
     cr_assert_str_eq(c.text[0], "GET /index");
@@ -206,7 +208,7 @@ static void strings_are_printable_runs_of_the_minimum_length(void)
     /* A run longer than a record is cut into pieces, none lost. */
     static uint8_t longrun[SHM_STRING_MAX * 2 + 10];
     memset(longrun, 'a', sizeof longrun);
-    struct collected c2 = {0};
+    struct collected c2 = {.bytes = longrun};
     cr_assert_eq(strings_scan(longrun, 0, sizeof longrun, 4, collect, &c2), 3);
     cr_assert_eq(c2.off[1], SHM_STRING_MAX);
 }
@@ -224,11 +226,15 @@ struct runs {
     int n;
 };
 
-static void record_run(void *ctx, uint32_t offset, const uint8_t *run, uint32_t len)
+static void record_run(struct runs *r, uint32_t offset, uint32_t len)
 {
-    struct runs *r = ctx;
-    (void)run;
     if (r->n < 4096) r->off[r->n] = offset, r->len[r->n++] = len;
+}
+
+static void record_found(void *ctx, const struct strings_found *found, unsigned n)
+{
+    cr_assert_gt(n, 0, "an empty batch");
+    for (unsigned k = 0; k < n; k++) record_run(ctx, found[k].offset, found[k].len);
 }
 
 static void reference_scan(const uint8_t *b, uint32_t from, uint32_t to, uint32_t min_len,
@@ -244,7 +250,7 @@ static void reference_scan(const uint8_t *b, uint32_t from, uint32_t to, uint32_
         while (end < to && ref_printable(b[end])) end++;
         for (uint32_t s = i; end - s >= min_len;) {
             uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
-            record_run(r, s, b + s, len);
+            record_run(r, s, len);
             s += len;
         }
         i = end;
@@ -275,7 +281,7 @@ static void strings_scan_agrees_with_a_byte_by_byte_reference(void)
         if (to < from) to = from;
         uint32_t min_len = 1 + (uint32_t)((x >> 30) % 8);
         got.n = want.n = 0;
-        strings_scan(buf, from, to, min_len, record_run, &got);
+        strings_scan(buf, from, to, min_len, record_found, &got);
         reference_scan(buf, from, to, min_len, &want);
         cr_assert_eq(got.n, want.n, "round %d (len %u, density %u%%, min %u): %d runs, want %d",
                      round, len, density, min_len, got.n, want.n);
@@ -293,7 +299,7 @@ static void expect_reference(const uint8_t *b, uint32_t from, uint32_t to, uint3
 {
     static struct runs got, want;
     got.n = want.n = 0;
-    unsigned n = strings_scan(b, from, to, min_len, record_run, &got);
+    unsigned n = strings_scan(b, from, to, min_len, record_found, &got);
     reference_scan(b, from, to, min_len, &want);
     cr_assert_eq(got.n, want.n, "%s %u/%u [%u, %u) min %u: %d runs, want %d", what, a, c, from, to,
                  min_len, got.n, want.n);
@@ -345,6 +351,33 @@ static void strings_scan_finds_runs_at_every_block_alignment(void)
     }
 }
 EACH_SCAN(strings_scan_finds_runs_at_every_block_alignment)
+
+/*
+ * Runs are handed over in batches, and a batch holding a run longer than a record (or, with a
+ * minimum over the 16-byte window, a run too short) is cut into pieces as it is handed over: long
+ * runs among enough short ones that the pieces overflow a batch, at every place relative to the
+ * short ones, with minimums up to past a record's length.
+ */
+static void strings_scan_cuts_long_runs_among_many_short_ones(void)
+{
+    static const uint32_t mins[] = {1, 4, 5, 16, 17, 100, SHM_STRING_MAX, SHM_STRING_MAX + 1, 700};
+    static uint8_t buf[16384];
+    for (uint32_t before = 0; before < 200; before += 7) {
+        uint32_t at = 0;
+        for (uint32_t k = 0; k < before; k++, at += 5) memcpy(buf + at, "abc\x01\x02", 5);
+        for (uint32_t k = 0; k < 3; k++) {
+            uint32_t len = SHM_STRING_MAX * (k + 1) + before;
+            memset(buf + at, 'x', len);
+            buf[at + len] = 0;
+            at += len + 1;
+            for (uint32_t r = 0; r < 80; r++, at += 20)
+                memcpy(buf + at, "0123456789abcdef012\x7f", 20);
+        }
+        for (size_t m = 0; m < sizeof mins / sizeof *mins; m++)
+            expect_reference(buf, 0, at, mins[m], "short runs before", before, 0);
+    }
+}
+EACH_SCAN(strings_scan_cuts_long_runs_among_many_short_ones)
 
 /*
  * Frames come from capture buffers that may end at the end of a mapping, so the scan must read
