@@ -44,31 +44,40 @@ static const uint8_t printable[256] = {
  * The runs found but not yet handed to the caller. Emitting is a call, and a call inside the block
  * loop made the compiler keep the loop's state (vector constants included) in memory around it;
  * so runs are collected here and handed over in batches, one per frame mostly. Most runs are
- * already a string; a run that is not (longer than a record, or shorter than min_len when that is
- * over the window cap) marks the batch to be cut into pieces when it is handed over.
+ * already a string; those that are not (longer than a record, or shorter than min_len) are cut
+ * into pieces as the batch is handed over.
+ *
+ * How many runs are collected, and whether one needs cutting, are kept by the scan in struct
+ * batch_fill, a local whose address no call sees: in struct batch, which batch_flush() sees, they
+ * were loaded and stored in memory for every run.
  */
 #define BATCH 64
 struct batch {
     strings_emit_fn emit;
     void *ctx;
-    unsigned n, count; /* collected now; handed over before */
-    bool cut;          /* some run is not one piece */
+    unsigned count; /* handed over so far */
     struct strings_found s[BATCH];
 };
 
-/* Hands the batch to the caller, runs cut into record-sized pieces, none lost; a last piece
- * shorter than min_len is dropped, as is a run shorter than min_len. */
-static __attribute__((noinline)) void batch_flush(struct batch *b, uint32_t min_len)
+struct batch_fill {
+    unsigned n;    /* runs in the batch */
+    uint32_t lens; /* their lengths or'ed, or all ones for a run shorter than min_len */
+};
+
+/* Hands the n runs collected to the caller, cut into record-sized pieces, none lost; a last piece
+ * shorter than min_len is dropped, as is a run shorter than min_len. An or of lengths no longer
+ * than a record may still exceed one: the cut then finds nothing to cut, at some cost. */
+static __attribute__((noinline)) void batch_flush(struct batch *b, struct batch_fill f,
+                                                  uint32_t min_len)
 {
-    if (!b->cut) {
-        b->emit(b->ctx, b->s, b->n);
-        b->count += b->n;
-        b->n = 0;
+    if (f.lens <= SHM_STRING_MAX) {
+        b->emit(b->ctx, b->s, f.n);
+        b->count += f.n;
         return;
     }
     struct strings_found out[BATCH];
     unsigned n = 0;
-    for (unsigned k = 0; k < b->n; k++) {
+    for (unsigned k = 0; k < f.n; k++) {
         uint32_t end = b->s[k].offset + b->s[k].len;
         for (uint32_t s = b->s[k].offset; end - s >= min_len;) {
             uint32_t len = end - s < SHM_STRING_MAX ? end - s : SHM_STRING_MAX;
@@ -79,30 +88,33 @@ static __attribute__((noinline)) void batch_flush(struct batch *b, uint32_t min_
     }
     if (n) b->emit(b->ctx, out, n);
     b->count += n;
-    b->n = 0;
-    b->cut = false;
 }
 
 /* The last batch of a scan: batch_flush(), but the common batch, already strings, without a
  * call to set up batch_flush()'s frame. Returns the count. */
-static inline __attribute__((always_inline)) unsigned batch_finish(struct batch *b,
-                                                                   uint32_t min_len)
+static inline __attribute__((always_inline)) unsigned
+batch_finish(struct batch *b, struct batch_fill f, uint32_t min_len)
 {
-    if (b->cut)
-        batch_flush(b, min_len);
-    else if (b->n)
-        b->emit(b->ctx, b->s, b->n), b->count += b->n;
+    if (f.lens > SHM_STRING_MAX)
+        batch_flush(b, f, min_len);
+    else if (f.n)
+        b->emit(b->ctx, b->s, f.n), b->count += f.n;
     return b->count;
 }
 
-/* Collects the run [start, end). */
-static inline __attribute__((always_inline)) void batch_run(struct batch *b, uint32_t start,
-                                                            uint32_t end, uint32_t min_len)
+/* Collects the run [start, end). maybe_short: the run may be shorter than min_len (a constant
+ * false where the scan cannot find such runs). */
+static inline __attribute__((always_inline)) void batch_run(struct batch *b, struct batch_fill *f,
+                                                            uint32_t start, uint32_t end,
+                                                            uint32_t min_len, bool maybe_short)
 {
     uint32_t len = end - start;
-    b->s[b->n++] = (struct strings_found){start, len};
-    if (len < min_len || len > SHM_STRING_MAX) b->cut = true;
-    if (b->n == BATCH) batch_flush(b, min_len);
+    b->s[f->n++] = (struct strings_found){start, len};
+    f->lens |= maybe_short && len < min_len ? ~0u : len;
+    if (f->n == BATCH) {
+        batch_flush(b, *f, min_len);
+        f->n = f->lens = 0;
+    }
 }
 
 #if defined(__SSE2__)
@@ -228,10 +240,15 @@ static inline __attribute__((always_inline)) uint64_t window_ends(uint64_t m, ui
 
 /* The state of a scan between blocks. Never passed to a call, so it stays in registers. */
 struct scan_state {
-    uint64_t prev;     /* the previous block's printable mask */
-    uint64_t st[5];    /* the previous block's window steps (window_ends()) */
-    uint64_t wins;     /* the previous block's window ends: all ones inside a long run */
-    uint32_t run_from; /* where a run reaching the current block's start began */
+    uint64_t prev;  /* the previous block's printable mask */
+    uint64_t st[5]; /* the previous block's window steps (window_ends()) */
+    uint64_t wins;  /* the previous block's window ends: all ones inside a long run */
+    /* Where a run reaching the current block's start began: after the highest set bit of
+     * last_nonp, the non-printable bits of the last block that had any, based at last_base. Kept
+     * as found, two moves a block, and turned into a position only for the rare run that needs it.
+     */
+    uint64_t last_nonp;
+    uint32_t last_base;
 };
 
 /*
@@ -242,11 +259,12 @@ struct scan_state {
  *
  * marks a non-printable byte j right after a printable byte that closes a window of w printable
  * bytes: the end of a run of w or more, wherever in earlier blocks the run began. Its start is the
- * byte after the last non-printable byte below j in this block, or, with none, run_from. Nothing
- * depends on a branch but the loop over the runs themselves.
+ * byte after the last non-printable byte below j in this block, or, with none, in the last block
+ * that had one (last_nonp). Nothing depends on a branch but the loop over the runs themselves.
  */
 static inline __attribute__((always_inline)) void scan_block(struct scan_state *s, struct batch *b,
-                                                             uint32_t base, uint64_t m, uint32_t w,
+                                                             struct batch_fill *f, uint32_t base,
+                                                             uint64_t m, uint32_t w,
                                                              uint32_t min_len)
 {
     uint64_t wins = window_ends(m, s->prev, w, s->st);
@@ -256,11 +274,13 @@ static inline __attribute__((always_inline)) void scan_block(struct scan_state *
         uint32_t j = (uint32_t)__builtin_ctzll(ends);
         ends &= ends - 1;
         uint64_t below = ~m & ((1ull << j) - 1);
-        batch_run(b, below ? base + 64 - (uint32_t)__builtin_clzll(below) : s->run_from, base + j,
-                  min_len);
+        /* A run found is at least w long: shorter than min_len only past the window cap. */
+        uint32_t start = below ? base + 64 - (uint32_t)__builtin_clzll(below)
+                               : s->last_base + 64 - (uint32_t)__builtin_clzll(s->last_nonp);
+        batch_run(b, f, start, base + j, min_len, min_len > w);
     }
-    /* A block with no non-printable byte leaves run_from where it was. */
-    if (~m) s->run_from = base + 64 - (uint32_t)__builtin_clzll(~m);
+    /* A block with no non-printable byte leaves the run's start where it was. */
+    if (~m) s->last_nonp = ~m, s->last_base = base;
     s->prev = m;
 }
 
@@ -284,12 +304,14 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
     struct scan_state s;
     s.prev = s.wins = 0; /* nothing before from is in a run */
     s.st[0] = s.st[1] = s.st[2] = s.st[3] = s.st[4] = 0;
-    s.run_from = from;
+    /* As if byte from - 1 were non-printable (the base wraps around and back). */
+    s.last_nonp = 1ull << 63;
+    s.last_base = from - 64;
     struct batch b;
     b.emit = emit;
     b.ctx = ctx;
-    b.n = b.count = 0;
-    b.cut = false;
+    b.count = 0;
+    struct batch_fill f = {0, 0};
     uint32_t base = from;
     for (; to - base >= 64; base += 64) {
         uint64_t m = printable_mask64(bytes + base);
@@ -299,14 +321,14 @@ scan_blocks(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
             while (to - base >= 64 + 128 && printable_all128(bytes + base + 64)) base += 128;
             continue;
         }
-        scan_block(&s, &b, base, m, w, min_len);
+        scan_block(&s, &b, &f, base, m, w, min_len);
     }
     uint32_t rem = to - base;
     uint64_t m = rem == 0          ? 0
                  : to - from >= 64 ? printable_mask64(bytes + to - 64) >> (64 - rem)
                                    : printable_mask_short(bytes + base, rem);
-    scan_block(&s, &b, base, m, w, min_len);
-    return batch_finish(&b, min_len);
+    scan_block(&s, &b, &f, base, m, w, min_len);
+    return batch_finish(&b, f, min_len);
 }
 
 static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, uint32_t min_len,
@@ -401,8 +423,8 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
     struct batch b;
     b.emit = emit;
     b.ctx = ctx;
-    b.n = b.count = 0;
-    b.cut = false;
+    b.count = 0;
+    struct batch_fill f = {0, 0};
     /*
      * Invariant: no run of interest starts before i (bytes[i-1] is non-printable or i == from).
      * A run of min_len or more must cover bytes[i + min_len - 1]; when that byte is not
@@ -426,10 +448,10 @@ static unsigned scan_baseline(const uint8_t *bytes, uint32_t from, uint32_t to, 
         uint32_t start = probe;
         while (start > i && printable[bytes[start - 1]]) start--;
         uint32_t end = run_end(bytes, probe + 1, to);
-        batch_run(&b, start, end, min_len);
+        batch_run(&b, &f, start, end, min_len, true);
         i = end + 1;
     }
-    return batch_finish(&b, min_len);
+    return batch_finish(&b, f, min_len);
 }
 #endif
 
