@@ -8,7 +8,9 @@ int cpu_avx2_state = -1;
 void cpu_detect(void)
 {
 #if defined(CPU_HAVE_AVX2_PATHS)
-    cpu_avx2_state = __builtin_cpu_supports("avx2") ? 1 : 0;
+    bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+              __builtin_cpu_supports("bmi2");
+    cpu_avx2_state = ok ? 1 : 0;
 #else
     cpu_avx2_state = 0;
 #endif

@@ -12,8 +12,14 @@
 
 #if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define CPU_HAVE_AVX2_PATHS 1
-/* Functions compiled for AVX2; called only when cpu_avx2() says so. */
-#define CPU_AVX2_TARGET __attribute__((target("avx2")))
+/*
+ * Functions compiled for AVX2; called only when cpu_avx2() says so. With it the bit-manipulation
+ * sets every AVX2 CPU has (BMI1, BMI2; cpu_detect() checks them too): the strings scan's per-run
+ * bit arithmetic (lowest set bit cleared, bits below j) is then one instruction each instead of
+ * two to four. (LZCNT would save two instructions a frame more, but clang's
+ * __builtin_cpu_supports() cannot ask for it.)
+ */
+#define CPU_AVX2_TARGET __attribute__((target("avx2,bmi,bmi2")))
 #endif
 
 extern int cpu_avx2_state; /* -1 not asked yet, 0 no, 1 yes */
