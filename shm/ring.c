@@ -157,9 +157,8 @@ int shm_ring_open(struct shm_ring *r, const void *seg_base, size_t seg_size,
         if (w->off >= data || w->off % RECORD_ALIGN) w->off = 0;
         if (w->tail > w->seq) w->tail = w->seq;
         w->tail_ok = false;
-        w->contig = w->seq; /* what was written before is not ours to vouch for */
-        r->pf_pos = w->pos; /* nothing ahead prefetched yet */
-        r->pf_off = w->off;
+        w->contig = w->seq;     /* what was written before is not ours to vouch for */
+        r->prefetched = w->off; /* nothing ahead asked for yet */
     }
     return 0;
 }
@@ -207,35 +206,10 @@ SHM_RING_INLINE void prefetch_ahead(struct shm_ring *r, const struct shm_ring_sl
 {
     __builtin_prefetch(&r->desc[(sl->seq + 4) & r->desc_mask], 1);
     __builtin_prefetch(&r->desc[(r->wr.w.tail + 4) & r->desc_mask]);
-    /*
-     * The data lines: a watermark runs SHM_RING_PREFETCH_AHEAD bytes past the end of this record
-     * and moves in whole blocks of unrolled prefetches. Asking per record for the lines its own
-     * bytes cover, shifted, cost a loop test per line and a wrap test per record (~55
-     * instructions a detail record). Offsets follow positions (offset = position modulo the data
-     * size: a record that does not fit skips the rest of the area, and its position moves by the
-     * same amount), so the watermark's offset wraps with the same subtraction.
-     */
-    uint64_t want = sl->end + SHM_RING_PREFETCH_AHEAD, pos = r->pf_pos, off = r->pf_off;
-    if (pos < sl->pos || pos - sl->pos > SHM_RING_PREFETCH_AHEAD + SHM_RING_PREFETCH_BLOCK) {
-        pos = sl->pos; /* first record, or the positions moved without us (restart) */
-        off = sl->off;
-    }
-    while (pos < want) {
-        const uint8_t *p = r->data + off;
-        if (off + SHM_RING_PREFETCH_BLOCK <= r->data_size) {
-#pragma GCC unroll 16
-            for (unsigned i = 0; i < SHM_RING_PREFETCH_BLOCK; i += SHM_CACHELINE)
-                __builtin_prefetch(p + i, 1);
-        } else {
-            for (uint64_t o = off; o < r->data_size; o += SHM_CACHELINE)
-                __builtin_prefetch(r->data + o, 1);
-        }
-        pos += SHM_RING_PREFETCH_BLOCK;
-        off += SHM_RING_PREFETCH_BLOCK;
-        if (off >= r->data_size) off -= r->data_size;
-    }
-    r->pf_pos = pos;
-    r->pf_off = off;
+    /* sl->off + sl->len <= data_size: a record never wraps inside the area. */
+    uint64_t want = sl->off + sl->len + SHM_RING_PREFETCH_AHEAD;
+    if (want > r->data_size) want = r->data_size;
+    shm_ring_prefetch_to(r->data, &r->prefetched, sl->off, want, true);
 }
 
 uint8_t *shm_ring_reserve(struct shm_ring *r, uint64_t seq, uint32_t len)
@@ -405,32 +379,18 @@ static bool wait_for_more(struct shm_ring_reader *rd, int timeout_ms)
  * lays them end to end). The copy then finds its lines in cache instead of waiting for each at its
  * first touch.
  *
- * The reader remembers how far it has asked (rd->prefetched, a line boundary), so each line is
- * asked for once, and asks four lines a step, so the loop's add, compare and branch are paid once
- * per four lines (callgrind, bench_analyzer --ring: ~57 -> ~42 instructions a frame). A step that
- * would not fit below the distance waits for a later record: the distance shrinks by at most
- * three lines. After a jump (lapped, or the writer wrapped to the start of the area) the mark is
- * outside this record's window and restarts at it; the lines just after a wrap are not asked for
- * in advance.
+ * The reader remembers how far it has asked, as the record-at-a-time writer does
+ * (shm_ring_prefetch_to()).
  */
 SHM_RING_INLINE void prefetch_for_reader(struct shm_ring_reader *rd, uint64_t seq, uint64_t off,
                                          uint32_t len)
 {
     const struct shm_ring *r = rd->ring;
-    const uint64_t step = 4 * SHM_CACHELINE;
     __builtin_prefetch(&r->desc[(seq + 4) & r->desc_mask]);
-    /* off + len <= data_size (read_published checked it), so no step ends past the area. */
+    /* off + len <= data_size (read_published checked it). */
     uint64_t want = off + len + SHM_RING_READ_PREFETCH_AHEAD;
     if (want > r->data_size) want = r->data_size;
-    uint64_t at = rd->prefetched;
-    if (at < off || at > want) at = off & ~(uint64_t)(SHM_CACHELINE - 1);
-    for (; at + step <= want; at += step) {
-        __builtin_prefetch(r->data + at);
-        __builtin_prefetch(r->data + at + SHM_CACHELINE);
-        __builtin_prefetch(r->data + at + 2 * SHM_CACHELINE);
-        __builtin_prefetch(r->data + at + 3 * SHM_CACHELINE);
-    }
-    rd->prefetched = at;
+    shm_ring_prefetch_to(r->data, &rd->prefetched, off, want, false);
 }
 
 enum shm_read_result shm_ring_next(struct shm_ring_reader *rd, struct shm_record *m, void *buf,

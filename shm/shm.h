@@ -160,9 +160,9 @@ struct shm_ring {
     /* writer-only: its cursor, with its own copy of the geometry above (writable false on a
      * reader's view, so a writer call there refuses) */
     struct shm_ring_cursor wr;
-    /* record-at-a-time writer only: the free-running position up to which data lines have been
-     * prefetched, and its offset in the data area (ring.c, prefetch_ahead) */
-    uint64_t pf_pos, pf_off;
+    /* record-at-a-time writer only: data-area offset up to which lines were asked for (a hint,
+     * shm_ring_prefetch_to()) */
+    uint64_t prefetched;
 };
 
 /* Metadata of one record, as the writer gives it and the reader gets it back. */
