@@ -90,6 +90,12 @@ static inline uint64_t entry_slot(const struct flow_table *t, uint32_t e)
     return (uint64_t)(e & t->slot_mask) - 1;
 }
 
+/* Whether index entry e carries tag: equal above slot_mask, so e ^ tag has no bit set there. */
+static inline bool entry_has_tag(const struct flow_table *t, uint32_t e, uint32_t tag)
+{
+    return (e ^ tag) <= t->slot_mask;
+}
+
 /* Enters slot into the index, probing from home. */
 static void index_insert(struct flow_table *t, uint32_t slot, uint64_t home, uint32_t tag)
 {
@@ -115,8 +121,7 @@ static inline int64_t index_find_from(const struct flow_table *t, const struct s
                                       uint64_t i, uint32_t tag)
 {
     for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
-        /* Tags equal above slot_mask: e ^ tag has no bit set there. */
-        if ((e ^ tag) <= t->slot_mask && key_equal(&t->slots[entry_slot(t, e)].key, k))
+        if (entry_has_tag(t, e, tag) && key_equal(&t->slots[entry_slot(t, e)].key, k))
             return (int64_t)i;
     }
     return -1;
@@ -332,7 +337,7 @@ void flow_table_lookup_prefetch(const struct flow_table *t, const struct flow_lo
      */
     uint64_t i = l->home;
     for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
-        if ((e ^ l->tag) <= t->slot_mask) {
+        if (entry_has_tag(t, e, l->tag)) {
             prefetch_slot(&t->slots[entry_slot(t, e)], l->sec);
             return;
         }
