@@ -10,7 +10,8 @@ N=$(count_frames "$WORK/set.pcap")
 
 ip netns exec "$NSC" "$CAPTURE" -i "$IFC" -c "$N" -w "$WORK/out.pcap" 2>"$WORK/capture.err" &
 CAP_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
+# Up to 20 s for capture to start: the sanitizer build under load took more than 5 s once.
+for _ in $(seq 400); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
 sleep 0.2
 in_s "$PKTSEND" -i "$IFS_" -r "$WORK/set.pcap" -g 1000 >/dev/null
 for _ in $(seq 100); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.05; done
@@ -29,7 +30,7 @@ ls /dev/shm | grep -q "packrat\.$IFC\." && fail "-w created a segment"
 # SIGINT before -c is reached: clean exit, the file holds every frame captured so far.
 ip netns exec "$NSC" "$CAPTURE" -i "$IFC" -c 1000 -w "$WORK/int.pcap" 2>"$WORK/capture.err" &
 CAP_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
 sleep 0.2
 in_s "$PKTSEND" -i "$IFS_" -r "$WORK/set.pcap" -g 1000 >/dev/null
 sleep 0.3
@@ -38,7 +39,7 @@ same_frames "$WORK/set.pcap" "$WORK/int.pcap"
 # No -i: the first up, non-loopback interface (in this namespace: the veth end, not lo).
 ip netns exec "$NSC" "$CAPTURE" -c 1 -w "$WORK/default.pcap" 2>"$WORK/capture.err" &
 CAP_PID=$!
-for _ in $(seq 100); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q "listening on" "$WORK/capture.err" && break; sleep 0.05; done
 grep -q "listening on $IFC " "$WORK/capture.err" || fail "default interface: $(head -1 "$WORK/capture.err")"
 in_s "$PKTSEND" -i "$IFS_" -r "$WORK/set.pcap" >/dev/null
 for _ in $(seq 100); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.05; done
